@@ -1,0 +1,190 @@
+"""RAdam (Rectified Adam, Liu et al., 2020) as a Keras 3 optimizer, written with ``keras.ops`` only.
+
+It runs on every Keras backend (TensorFlow, JAX, PyTorch), inside ``model.fit`` with or without XLA,
+under mixed precision and ``tf.distribute``; it computes the same rule as :class:`radam.numpy.RAdam`::
+
+    from radam.keras import RAdam
+    model.compile(optimizer=RAdam(total_steps=5000, warmup_proportion=0.1, min_lr=1e-5), ...)
+
+Saved models reload with ``keras.models.load_model`` once ``radam.keras`` has been imported.
+"""
+
+import math
+
+import keras
+from keras import ops
+
+from radam import theory
+from radam._validate import (
+    check_beta,
+    check_blog_schedule,
+    check_learning_rate,
+    check_non_negative,
+    check_positive,
+    check_sma_threshold,
+)
+
+
+@keras.saving.register_keras_serializable(package="radam")
+class RAdam(keras.optimizers.Optimizer):
+    """Rectified Adam. At step t (1-based), with lr_t the scheduled learning rate:
+
+        m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2 ;  m_hat = m / (1 - beta_1^t)
+        rho_inf = 2 / (1 - beta_2) - 1 ;  rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t)
+        if rho_t >= sma_threshold:  r_t = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t))
+                                    theta -= lr_t * r_t * m_hat * sqrt(1 - beta_2^t) / (sqrt(v) + epsilon)
+        elif degenerated_to_sgd:    theta -= lr_t * m_hat
+        else:                       no parameter change
+
+    With r_t = 1 the rectified step is exactly ``keras.optimizers.Adam``'s.
+
+    Args:
+        learning_rate: a float >= 0 or a ``keras.optimizers.schedules.LearningRateSchedule``.
+        beta_1, beta_2: decay rates of the first and second moments, in [0, 1).
+        epsilon: added to sqrt(v), > 0.
+        sma_threshold: the smallest rho_t that gets an adaptive step (the authors' 5; the paper says 4).
+        degenerated_to_sgd: below the threshold, take an SGD-with-momentum step (else no step).
+        weight_decay: decoupled weight decay, theta -= lr_t * weight_decay * theta before the update.
+        total_steps, warmup_proportion, min_lr: the blog's schedule, applied on top of learning_rate when
+            total_steps > 0: with warmup = total_steps * warmup_proportion, lr_t = lr * t / warmup up to
+            t = warmup, then a linear fall to min_lr at t = total_steps, then min_lr.
+        clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency,
+            loss_scale_factor, gradient_accumulation_steps, name: as for every Keras optimizer.
+    """
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        sma_threshold=5.0,
+        degenerated_to_sgd=True,
+        weight_decay=0.0,
+        total_steps=0,
+        warmup_proportion=0.1,
+        min_lr=0.0,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name=None,
+        **kwargs,
+    ):
+        learning_rate = check_learning_rate(learning_rate)
+        if not isinstance(degenerated_to_sgd, bool):
+            raise ValueError(f"degenerated_to_sgd must be True or False, got {degenerated_to_sgd!r}")
+        blog_schedule = check_blog_schedule(learning_rate, total_steps, warmup_proportion, min_lr)
+        super().__init__(
+            learning_rate=learning_rate,
+            weight_decay=check_non_negative("weight_decay", weight_decay),
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps,
+            name=name,
+            **kwargs,
+        )
+        self.beta_1 = check_beta("beta_1", beta_1)
+        self.beta_2 = check_beta("beta_2", beta_2)
+        self.epsilon = check_positive("epsilon", epsilon)
+        self.sma_threshold = check_sma_threshold(sma_threshold)
+        self.degenerated_to_sgd = degenerated_to_sgd
+        self.total_steps, self.warmup_proportion, self.min_lr = blog_schedule
+
+    def build(self, var_list):
+        """Create m and v, one of each per model variable, starting at zero."""
+        if self.built:
+            return
+        super().build(var_list)
+        self._momentums, self._velocities = self.add_optimizer_variables(var_list, ["momentum", "velocity"])
+
+    def _get_current_learning_rate(self):
+        """lr_t: the base rate (or schedule), through the blog's warmup and linear decay when total_steps > 0.
+
+        Keras reads this through ``self.learning_rate`` for both the update and the weight decay.
+        """
+        lr = super()._get_current_learning_rate()
+        if not self.total_steps:
+            return lr
+        lr = ops.convert_to_tensor(lr)
+        t = ops.cast(self.iterations + 1, lr.dtype)
+        warmup = self.total_steps * self.warmup_proportion
+        decay = max(self.total_steps - warmup, 1.0)
+        falling = lr + (self.min_lr - lr) * ops.minimum(t - warmup, decay) / decay
+        if warmup == 0:
+            return falling
+        return ops.where(t <= warmup, lr * t / warmup, falling)
+
+    def _apply_weight_decay(self, variables):
+        """theta -= lr_t * weight_decay * theta (the base class's decoupled decay), skipped when it is 0."""
+        if self.weight_decay:
+            super()._apply_weight_decay(variables)
+
+    def _one_minus_power(self, beta, t):
+        """1 - beta^t, as -expm1(t log beta): no cancellation when beta^t is close to 1 in float32."""
+        log_beta = math.log(beta) if beta > 0 else -math.inf
+        return -ops.expm1(t * log_beta)
+
+    def _rectification(self, t, bias_correction_2):
+        """rho_t and r_t at step t, given bias_correction_2 = 1 - beta_2^t (r_t only means something where rho_t >= 4)."""
+        rho_inf = theory.rho_inf(self.beta_2)
+        rho_t = rho_inf - 2 * t * (1 - bias_correction_2) / bias_correction_2
+        r_squared = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+        return rho_t, ops.sqrt(ops.maximum(r_squared, 0))
+
+    @property
+    def rectification(self):
+        """r_t of the latest step (t = iterations); 0 before the first step and where rho_t < sma_threshold."""
+        t = ops.cast(ops.maximum(self.iterations, 1), "float32")
+        rho_t, r_t = self._rectification(t, self._one_minus_power(self.beta_2, t))
+        return ops.where((self.iterations >= 1) & (rho_t >= self.sma_threshold), r_t, 0.0)
+
+    def update_step(self, gradient, variable, learning_rate):
+        """One RAdam step on one variable; m_hat's 1 / (1 - beta_1^t) is folded into the step size, as in Adam."""
+        dtype = variable.dtype
+        lr_t = ops.cast(learning_rate, dtype)
+        g = ops.cast(gradient, dtype)
+        t = ops.cast(self.iterations + 1, dtype)
+        bias_correction_1 = self._one_minus_power(self.beta_1, t)
+        bias_correction_2 = self._one_minus_power(self.beta_2, t)
+        rho_t, r_t = self._rectification(t, bias_correction_2)
+
+        index = self._get_variable_index(variable)
+        m = self._momentums[index]
+        v = self._velocities[index]
+        self.assign_add(m, ops.multiply(ops.subtract(g, m), 1 - self.beta_1))
+        self.assign_add(v, ops.multiply(ops.subtract(ops.square(g), v), 1 - self.beta_2))
+
+        def rectified_step():
+            step_size = lr_t * r_t * ops.sqrt(bias_correction_2) / bias_correction_1
+            return ops.divide(ops.multiply(m, step_size), ops.add(ops.sqrt(v), self.epsilon))
+
+        def sgd_step():
+            return ops.multiply(m, lr_t / bias_correction_1 if self.degenerated_to_sgd else 0)
+
+        self.assign_sub(variable, ops.cond(rho_t >= self.sma_threshold, rectified_step, sgd_step))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "beta_1": self.beta_1,
+                "beta_2": self.beta_2,
+                "epsilon": self.epsilon,
+                "sma_threshold": self.sma_threshold,
+                "degenerated_to_sgd": self.degenerated_to_sgd,
+                "total_steps": self.total_steps,
+                "warmup_proportion": self.warmup_proportion,
+                "min_lr": self.min_lr,
+            }
+        )
+        return config

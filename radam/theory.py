@@ -1,0 +1,106 @@
+"""The quantities behind RAdam (Liu et al., 2020), as vectorised NumPy functions of the 1-based step t.
+
+Adam's adaptive learning rate is psi_t = sqrt((1 - beta_2^t) / v_t). The paper approximates the
+exponential moving average v_t by a simple moving average of length rho_t; psi_t^2 is then a scaled
+inverse chi-square variable with rho_t degrees of freedom, whose variance is infinite for rho_t <= 4
+and large just above. RAdam multiplies the step by the rectification r_t, which makes that variance
+constant.
+"""
+
+import numpy as np
+
+from radam._validate import check_beta, check_positive, check_sma_threshold
+
+
+def _steps(t):
+    steps = np.asarray(t, dtype=np.float64)
+    if np.any(steps < 1) or np.any(steps != np.floor(steps)):
+        raise ValueError(f"t must hold whole steps >= 1, got {t!r}")
+    return steps
+
+
+def _output(t, values):
+    return float(values) if np.ndim(t) == 0 else values
+
+
+def rho_inf(beta_2):
+    """rho_inf = 2 / (1 - beta_2) - 1, the length of the SMA that the EMA approximates as t -> infinity."""
+    beta_2 = check_beta("beta_2", beta_2)
+    return 2.0 / (1.0 - beta_2) - 1.0
+
+
+def rho_t(t, beta_2):
+    """rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t): rho_1 = 1, rising towards rho_inf."""
+    steps = _steps(t)
+    beta_2_t = check_beta("beta_2", beta_2) ** steps
+    return _output(t, rho_inf(beta_2) - 2.0 * steps * beta_2_t / (1.0 - beta_2_t))
+
+
+def rectification(t, beta_2):
+    """r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)); NaN where rho_t <= 4."""
+    rho = np.asarray(rho_t(t, beta_2))
+    rho_max = rho_inf(beta_2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.sqrt((rho - 4.0) * (rho - 2.0) * rho_max / ((rho_max - 4.0) * (rho_max - 2.0) * rho))
+    return _output(t, np.where(rho > 4.0, r, np.nan))
+
+
+def first_adaptive_step(beta_2, sma_threshold=5.0):
+    """The first step t with rho_t >= sma_threshold: before it RAdam takes SGD-with-momentum steps (or none).
+
+    Raises ValueError when rho_t never reaches the threshold (sma_threshold >= rho_inf).
+    """
+    sma_threshold = check_sma_threshold(sma_threshold)
+    if sma_threshold >= rho_inf(beta_2):
+        raise ValueError(
+            f"sma_threshold must be below rho_inf = {rho_inf(beta_2):g} for beta_2 = {beta_2!r}, got {sma_threshold!r}"
+        )
+    upper = 1
+    while rho_t(upper, beta_2) < sma_threshold:
+        upper *= 2
+    lower = upper // 2  # rho_t(lower) < threshold <= rho_t(upper); rho_t increases with t
+    while upper - lower > 1:
+        middle = (lower + upper) // 2
+        if rho_t(middle, beta_2) >= sma_threshold:
+            upper = middle
+        else:
+            lower = middle
+    return upper
+
+
+def adaptive_lr_variance(steps, beta_2, sigma=1.0, *, samples=20_000, seed=0, rectified=False):
+    """Monte-Carlo estimate of Var[psi_t] for t = 1 .. steps, with gradients g ~ N(0, sigma^2).
+
+    psi_t = sqrt((1 - beta_2^t) / v_t) with v_t = beta_2 v_{t-1} + (1 - beta_2) g_t^2, over ``samples``
+    independent runs (seeded). With ``rectified=True`` it is the variance of r_t psi_t (NaN where
+    rho_t <= 4). Returns an array of length ``steps``.
+    """
+    beta_2 = check_beta("beta_2", beta_2)
+    sigma = check_positive("sigma", sigma)
+    rng = np.random.default_rng(seed)
+    t = np.arange(1, int(steps) + 1)
+    variances = np.empty(len(t))
+    v = np.zeros(samples)
+    for i in range(len(t)):
+        g = rng.normal(0.0, sigma, samples)
+        v = beta_2 * v + (1.0 - beta_2) * g * g
+        psi = np.sqrt((1.0 - beta_2 ** t[i]) / v)
+        variances[i] = psi.var()
+    if rectified:
+        variances = variances * rectification(t, beta_2) ** 2
+    return variances
+
+
+def adaptive_lr_variance_approx(t, beta_2, sigma=1.0, *, rectified=False):
+    """The paper's approximation Var[psi_t] ~ rho_t / (2 (rho_t - 2)(rho_t - 4) sigma^2), for rho_t > 4.
+
+    With ``rectified=True``, Var[r_t psi_t] = r_t^2 Var[psi_t] = rho_inf / (2 (rho_inf - 2)(rho_inf - 4) sigma^2),
+    the same at every step t where rho_t > 4. NaN where rho_t <= 4 (the variance diverges).
+    """
+    sigma = check_positive("sigma", sigma)
+    rho = np.asarray(rho_t(t, beta_2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        variance = rho / (2.0 * (rho - 2.0) * (rho - 4.0) * sigma**2)
+        if rectified:
+            variance = variance * rectification(t, beta_2) ** 2
+    return _output(t, np.where(rho > 4.0, variance, np.nan))
