@@ -7,6 +7,8 @@ Each check raises ``ValueError`` naming the argument and the value it got, and r
 import math
 import numbers
 
+import numpy as np
+
 
 def _number(name, value):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -51,7 +53,8 @@ def check_fraction(name, value):
 
 def check_steps(name, value):
     """A whole number of steps >= 0 (total_steps; 0 switches the schedule off)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != int(value) or value < 0:
+    number = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+    if not number or value != int(value) or value < 0:
         raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
     return int(value)
 
@@ -62,6 +65,13 @@ def check_sma_threshold(value):
     if value < 4:
         raise ValueError(f"sma_threshold must be >= 4 (r_t is undefined where rho_t < 4), got {value!r}")
     return value
+
+
+def check_flag(name, value):
+    """True or False (NumPy booleans too), nothing else."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_learning_rate(value):

@@ -1,6 +1,6 @@
 """RAdam (Rectified Adam, Liu et al., 2020) as a Keras 3 optimizer, written with ``keras.ops`` only.
 
-It runs on every Keras backend (TensorFlow, JAX, PyTorch), inside ``model.fit`` with or without XLA,
+It runs on the TensorFlow and JAX backends, inside ``model.fit`` with or without XLA,
 under mixed precision and ``tf.distribute``; it computes the same rule as :class:`radam.numpy.RAdam`::
 
     from radam.keras import RAdam
@@ -18,6 +18,7 @@ from radam import theory
 from radam._validate import (
     check_beta,
     check_blog_schedule,
+    check_flag,
     check_learning_rate,
     check_non_negative,
     check_positive,
@@ -27,7 +28,7 @@ from radam._validate import (
 
 @keras.saving.register_keras_serializable(package="radam")
 class RAdam(keras.optimizers.Optimizer):
-    """Rectified Adam. At step t (1-based), with lr_t the scheduled learning rate:
+    """Rectified Adam. At step t (1-based), with lr_t the scheduled learning rate::
 
         m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2 ;  m_hat = m / (1 - beta_1^t)
         rho_inf = 2 / (1 - beta_2) - 1 ;  rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t)
@@ -76,8 +77,6 @@ class RAdam(keras.optimizers.Optimizer):
         **kwargs,
     ):
         learning_rate = check_learning_rate(learning_rate)
-        if not isinstance(degenerated_to_sgd, bool):
-            raise ValueError(f"degenerated_to_sgd must be True or False, got {degenerated_to_sgd!r}")
         blog_schedule = check_blog_schedule(learning_rate, total_steps, warmup_proportion, min_lr)
         super().__init__(
             learning_rate=learning_rate,
@@ -97,7 +96,7 @@ class RAdam(keras.optimizers.Optimizer):
         self.beta_2 = check_beta("beta_2", beta_2)
         self.epsilon = check_positive("epsilon", epsilon)
         self.sma_threshold = check_sma_threshold(sma_threshold)
-        self.degenerated_to_sgd = degenerated_to_sgd
+        self.degenerated_to_sgd = check_flag("degenerated_to_sgd", degenerated_to_sgd)
         self.total_steps, self.warmup_proportion, self.min_lr = blog_schedule
 
     def build(self, var_list):
@@ -125,9 +124,7 @@ class RAdam(keras.optimizers.Optimizer):
         return ops.where(t <= warmup, lr * t / warmup, falling)
 
     def _apply_weight_decay(self, variables):
-        """theta -= lr_t * weight_decay * theta (the base class's decoupled decay), skipped when it is 0."""
-        if self.weight_decay:
-            super()._apply_weight_decay(variables)
+        """Nothing: update_step applies the decay in the variable's dtype (the base class rounds it to float32)."""
 
     def _one_minus_power(self, beta, t):
         """1 - beta^t, as -expm1(t log beta): no cancellation when beta^t is close to 1 in float32."""
@@ -135,7 +132,7 @@ class RAdam(keras.optimizers.Optimizer):
         return -ops.expm1(t * log_beta)
 
     def _rectification(self, t, bias_correction_2):
-        """rho_t and r_t at step t, given bias_correction_2 = 1 - beta_2^t (r_t only means something where rho_t >= 4)."""
+        """rho_t and r_t at step t, given bias_correction_2 = 1 - beta_2^t (r_t is meaningful where rho_t >= 4)."""
         rho_inf = theory.rho_inf(self.beta_2)
         rho_t = rho_inf - 2 * t * (1 - bias_correction_2) / bias_correction_2
         r_squared = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
@@ -149,7 +146,10 @@ class RAdam(keras.optimizers.Optimizer):
         return ops.where((self.iterations >= 1) & (rho_t >= self.sma_threshold), r_t, 0.0)
 
     def update_step(self, gradient, variable, learning_rate):
-        """One RAdam step on one variable; m_hat's 1 / (1 - beta_1^t) is folded into the step size, as in Adam."""
+        """Decoupled weight decay theta -= lr_t * weight_decay * theta, then one RAdam step.
+
+        m_hat's 1 / (1 - beta_1^t) is folded into the scalar step size, as Keras's Adam folds it.
+        """
         dtype = variable.dtype
         lr_t = ops.cast(learning_rate, dtype)
         g = ops.cast(gradient, dtype)
@@ -157,6 +157,9 @@ class RAdam(keras.optimizers.Optimizer):
         bias_correction_1 = self._one_minus_power(self.beta_1, t)
         bias_correction_2 = self._one_minus_power(self.beta_2, t)
         rho_t, r_t = self._rectification(t, bias_correction_2)
+
+        if self.weight_decay and self._use_weight_decay(variable):
+            self.assign_sub(variable, ops.multiply(variable, lr_t * ops.convert_to_tensor(self.weight_decay, dtype)))
 
         index = self._get_variable_index(variable)
         m = self._momentums[index]

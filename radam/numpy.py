@@ -12,18 +12,21 @@ Updates run in place in the parameters' dtype through one scratch buffer, so a s
 nothing that grows with the number of parameters.
 """
 
+import math
+
 import numpy as np
 
 from radam import theory
 from radam._validate import (
     check_beta,
     check_blog_schedule,
+    check_flag,
     check_learning_rate,
     check_non_negative,
     check_positive,
     check_sma_threshold,
 )
-from radam.schedules import warmup_then_linear_decay
+from radam.schedules import blog_learning_rate
 
 
 class Optimizer:
@@ -202,10 +205,12 @@ class RMSProp(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma and Ba, 2015), with epsilon on the uncorrected sqrt(v) as Keras does:
+    """Adam (Kingma and Ba, 2015), with epsilon on the uncorrected sqrt(v) as Keras does::
 
         m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2 ;  m_hat = m / (1 - beta_1^t)
         theta -= lr * m_hat * sqrt(1 - beta_2^t) / (sqrt(v) + epsilon)
+
+    RAdam's adaptive step is this one, multiplied by its rectification r_t.
     """
 
     slots = ("m", "v")
@@ -237,7 +242,7 @@ class Adam(Optimizer):
 
     def update(self, theta, g, slots, scratch, t, lr):
         self.update_moments(g, slots, scratch)
-        self.adaptive_step(theta, slots, scratch, lr * np.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t))
+        self.adaptive_step(theta, slots, scratch, lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t))
 
     def get_config(self):
         return {
@@ -249,7 +254,7 @@ class Adam(Optimizer):
 
 
 class RAdam(Adam):
-    """Rectified Adam (Liu et al., 2020). At step t, after Adam's moment updates:
+    """Rectified Adam (Liu et al., 2020). At step t, after Adam's moment updates::
 
         rho_inf = 2 / (1 - beta_2) - 1 ;  rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t)
         if rho_t >= sma_threshold:  r_t = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t))
@@ -276,9 +281,7 @@ class RAdam(Adam):
     ):
         super().__init__(learning_rate, beta_1, beta_2, epsilon)
         self.sma_threshold = check_sma_threshold(sma_threshold)
-        if not isinstance(degenerated_to_sgd, (bool, np.bool_)):
-            raise ValueError(f"degenerated_to_sgd must be True or False, got {degenerated_to_sgd!r}")
-        self.degenerated_to_sgd = bool(degenerated_to_sgd)
+        self.degenerated_to_sgd = check_flag("degenerated_to_sgd", degenerated_to_sgd)
         self.weight_decay = check_non_negative("weight_decay", weight_decay)
         self.total_steps, self.warmup_proportion, self.min_lr = check_blog_schedule(
             learning_rate, total_steps, warmup_proportion, min_lr
@@ -289,19 +292,24 @@ class RAdam(Adam):
         """lr_t: the base rate (or schedule) at t, through the blog's warmup and decay when total_steps > 0."""
         lr = super().learning_rate_at(t)
         if self.total_steps:
-            return warmup_then_linear_decay(lr, self.total_steps, self.warmup_proportion, self.min_lr)(t)
+            return float(blog_learning_rate(lr, t, self.total_steps, self.warmup_proportion, self.min_lr))
         return lr
+
+    def step(self, params, grads):
+        """Take one step; r_t (None while rho_t < sma_threshold) is computed once, for all the arrays."""
+        t = self.iterations + 1
+        self._r_t = theory.rectification(t, self.beta_2) if theory.rho_t(t, self.beta_2) >= self.sma_threshold else None
+        super().step(params, grads)
 
     def update(self, theta, g, slots, scratch, t, lr):
         if self.weight_decay:
             np.multiply(theta, lr * self.weight_decay, out=scratch)
             theta -= scratch
         self.update_moments(g, slots, scratch)
-        rho_t = theory.rho_t(t, self.beta_2)
         bias_correction_1 = 1.0 - self.beta_1**t
-        if rho_t >= self.sma_threshold:
-            r_t = theory.rectification(t, self.beta_2)
-            self.adaptive_step(theta, slots, scratch, lr * r_t * np.sqrt(1.0 - self.beta_2**t) / bias_correction_1)
+        if self._r_t is not None:
+            step_size = lr * self._r_t * math.sqrt(1.0 - self.beta_2**t) / bias_correction_1
+            self.adaptive_step(theta, slots, scratch, step_size)
         elif self.degenerated_to_sgd:
             np.multiply(slots["m"], lr / bias_correction_1, out=scratch)
             theta -= scratch

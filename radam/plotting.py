@@ -105,3 +105,158 @@ def learning_rates(schedules, steps, ax=None, title="Learning rate against step"
         ax.set_yscale("log")
     finish(ax, title, "step $t$", "learning rate $lr_t$")
     return fig
+
+
+_METRIC_LABELS = {
+    "val_accuracy": "validation accuracy",
+    "val_loss": "validation loss",
+    "train_accuracy": "training accuracy (dropout on)",
+    "train_loss": "training loss (dropout on)",
+}
+
+
+def cifar10_curves(results, metric="val_accuracy", band="minmax", ax=None, title=None):
+    """One CIFAR-10 metric against epoch per arm: the mean over seeds, and a band over seeds.
+
+    ``results`` is a :class:`radam.cifar10.Results`; ``band`` is "minmax" (lowest to highest seed) or "std"
+    (mean +/- the standard deviation over seeds, ddof=1 as in ``radam.cifar10.summary_table``).
+    """
+    if band not in ("minmax", "std"):
+        raise ValueError(f"band must be 'minmax' or 'std', got {band!r}")
+    fig, ax = _axes(ax)
+    for i, (arm, (epochs, values)) in enumerate(results.curves(metric).items()):
+        color = color_for(arm, i)
+        mean = values.mean(axis=0)
+        if band == "minmax":
+            low, high = values.min(axis=0), values.max(axis=0)
+        else:
+            std = values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros_like(mean)
+            low, high = mean - std, mean + std
+        ax.plot(epochs, mean, color=color, linewidth=1.5, label=f"{arm} ({len(values)} seeds)")
+        ax.fill_between(epochs, low, high, color=color, alpha=0.2, linewidth=0)
+    spread = "min-max" if band == "minmax" else "+/- std"
+    label = _METRIC_LABELS.get(metric, metric)
+    finish(ax, title or f"CIFAR-10 {label}: mean over seeds, {spread} band", "epoch", label)
+    return fig
+
+
+def cifar10_learning_rates(results, ax=None, title="Learning rate of each arm", log=True):
+    """Each arm's scheduled lr_t against (fractional) epoch, step by step."""
+    fig, ax = _axes(ax)
+    for i, (arm, (epoch, lr)) in enumerate(results.learning_rate_curves().items()):
+        ax.plot(epoch, lr, color=color_for(arm, i), linewidth=1.5, label=arm)
+    if log:
+        ax.set_yscale("log")
+    finish(ax, title, "epoch", "learning rate $lr_t$")
+    return fig
+
+
+def cifar10_overview(results, band="minmax", title=None):
+    """Four panels: validation accuracy, validation loss, training loss and the learning rates."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), layout="constrained")
+    for ax, metric in zip(axes.flat, ("val_accuracy", "val_loss", "train_loss")):
+        cifar10_curves(results, metric, band=band, ax=ax, title=_METRIC_LABELS[metric].capitalize())
+    cifar10_learning_rates(results, ax=axes[1, 1])
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+class SourceCode:
+    """Python source shown as a highlighted code block (Markdown in notebooks and in the built book)."""
+
+    def __init__(self, text, origin=""):
+        self.text = text
+        self.origin = origin
+
+    def _repr_markdown_(self):
+        import re
+
+        longest = max(map(len, re.findall("`+", self.text)), default=0)
+        fence = "`" * max(3, longest + 1)
+        header = f"# {self.origin}\n" if self.origin else ""
+        return f"{fence}python\n{header}{self.text.rstrip()}\n{fence}"
+
+    def __repr__(self):
+        return self.text
+
+
+def show_source(obj):
+    """Display the source of a function, class or method of the package, with the file and lines it comes from.
+
+    The book shows the optimizers this way, so the code on the page is always the code that runs.
+    """
+    import inspect
+    import textwrap
+
+    from IPython.display import display
+
+    lines, first = inspect.getsourcelines(obj)
+    module = inspect.getmodule(obj).__name__
+    origin = f"{module.replace('.', '/')}.py, lines {first}-{first + len(lines) - 1}"
+    display(SourceCode(textwrap.dedent("".join(lines)), origin))
+
+
+def until_out_of_view(problem, run):
+    """``run`` cut one point after its path first leaves ``problem.bounds``, so a diverging path shows its
+    first jumps and does not scribble over the picture (its loss curve is best drawn from the whole run)."""
+    from radam.problems import Trajectory
+
+    (x1_min, x1_max), (x2_min, x2_max) = problem.bounds
+    x1, x2 = run.xs[:, 0], run.xs[:, 1]
+    outside = np.flatnonzero((x1 < x1_min) | (x1 > x1_max) | (x2 < x2_min) | (x2 > x2_max))
+    if len(outside) == 0:
+        return run
+    end = outside[0] + 1
+    return Trajectory(run.xs[:end], run.losses[:end], run.diverged, run.message)
+
+
+def seed_curves(runs, metric, ax=None, title=None, ylabel=None, logx=False, logy=False):
+    """One metric of several training runs against step, a thin line per seed and one colour per label.
+
+    ``runs`` maps a label to a list of runs (one per seed) such as :class:`radam.mlp.TrainingRun`; ``metric``
+    names an attribute: recorded at ``run.steps`` (loss, accuracy, dead) or one value per step (batch_loss,
+    step_size), drawn at t = 1 .. n.
+    """
+    fig, ax = _axes(ax)
+    for i, (label, seeds) in enumerate(runs.items()):
+        color = color_for(label, i)
+        for k, run in enumerate(seeds):
+            values = np.asarray(getattr(run, metric))
+            steps = run.steps if len(values) == len(run.steps) else np.arange(1, len(values) + 1)
+            ax.plot(steps, values, color=color, linewidth=1.0, alpha=0.8,
+                    label=f"{label} ({len(seeds)} seeds)" if k == 0 else None)
+    if logx:
+        ax.set_xscale("symlog", linthresh=1)
+    if logy:
+        ax.set_yscale("log")
+    finish(ax, title or f"{metric} against step", "step $t$", ylabel or metric)
+    return fig
+
+
+def psi_variance(beta_2=0.999, steps=2000, ax=None, samples=20_000, seed=0, show_rectified=False, title=None):
+    """Var[psi_t] against t on log-log axes for gradients g ~ N(0, 1): the Monte-Carlo estimate
+    (:func:`radam.theory.adaptive_lr_variance`) and the paper's approximation, NaN (not drawn) where rho_t <= 4.
+    With ``show_rectified``, also the variance of RAdam's r_t psi_t, estimate and approximation.
+    """
+    from radam import theory
+
+    fig, ax = _axes(ax)
+    t = np.arange(1, steps + 1)
+    estimate = theory.adaptive_lr_variance(steps, beta_2, samples=samples, seed=seed)
+    ax.plot(t, estimate, color=color_for("Adam"), linewidth=1.5, label=r"Var[$\psi_t$], Monte Carlo")
+    ax.plot(t, theory.adaptive_lr_variance_approx(t, beta_2), "--", color="black", linewidth=1.2,
+            label=r"Var[$\psi_t$] $\approx \rho_t / (2(\rho_t-2)(\rho_t-4))$")
+    if show_rectified:
+        rectified = estimate * theory.rectification(t, beta_2) ** 2
+        ax.plot(t, rectified, color=color_for("RAdam"), linewidth=1.5, label=r"Var[$r_t\,\psi_t$], Monte Carlo")
+        ax.plot(t, theory.adaptive_lr_variance_approx(t, beta_2, rectified=True), ":", color="black",
+                linewidth=1.5, label=r"Var[$r_t\,\psi_t$], approximation")
+    last_intractable = np.flatnonzero(theory.rho_t(t, beta_2) <= 4.0)
+    if len(last_intractable):
+        ax.axvspan(0.8, t[last_intractable[-1]] + 0.5, color="grey", alpha=0.15, label=r"$\rho_t \leq 4$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    finish(ax, title or rf"Variance of the adaptive learning rate, $\beta_2$ = {beta_2:g}", "step $t$",
+           "variance (gradients with $\\sigma = 1$)")
+    return fig

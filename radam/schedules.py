@@ -43,16 +43,21 @@ def warmup_then_linear_decay(learning_rate, total_steps, warmup_proportion=0.1, 
     total_steps, warmup_proportion, min_lr = check_blog_schedule(learning_rate, total_steps, warmup_proportion, min_lr)
     if total_steps == 0:
         raise ValueError("total_steps must be > 0 for a warmup-then-decay schedule, got 0")
-    warmup = total_steps * warmup_proportion
-    decay = max(total_steps - warmup, 1.0)
 
     def schedule(t):
-        steps = np.asarray(t, dtype=np.float64)
-        rising = learning_rate * steps / warmup if warmup > 0 else np.full_like(steps, learning_rate)
-        falling = learning_rate + (min_lr - learning_rate) * np.minimum(steps - warmup, decay) / decay
-        return _as_output(t, np.where(steps <= warmup, rising, falling))
+        return _as_output(t, blog_learning_rate(learning_rate, t, total_steps, warmup_proportion, min_lr))
 
     return schedule
+
+
+def blog_learning_rate(learning_rate, t, total_steps, warmup_proportion, min_lr):
+    """lr_t of :func:`warmup_then_linear_decay` for a base rate (and t) already checked; an array."""
+    steps = np.asarray(t, dtype=np.float64)
+    warmup = total_steps * warmup_proportion
+    decay = max(total_steps - warmup, 1.0)
+    rising = learning_rate * steps / warmup if warmup > 0 else np.full_like(steps, learning_rate)
+    falling = learning_rate + (min_lr - learning_rate) * np.minimum(steps - warmup, decay) / decay
+    return np.where(steps <= warmup, rising, falling)
 
 
 def untuned_warmup_steps(beta_2):

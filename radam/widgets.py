@@ -1,0 +1,425 @@
+"""Interactive figures for the book: controls wired to one matplotlib figure that redraws in place.
+
+The core is :class:`FigureDashboard` (built by :func:`interactive_figure`): a row of controls above an
+``Output`` that always holds exactly one picture of one persistent figure. Moving a control clears the
+figure, calls ``draw(axes, **values)`` with every control's current value, and replaces the picture.
+Only ``Output``, ``HBox``/``VBox``, the slider classes and ``observe`` are used, so it runs unchanged in
+ipywidgets 7.7 (Google Colab) and 8.x. The figure is a ``matplotlib.figure.Figure`` outside pyplot:
+the inline backend never shows a second copy, and nothing accumulates however often a slider moves.
+In the static HTML book no kernel runs; the Output keeps the first picture, so the page still shows it.
+"""
+
+import io
+import math
+
+import ipywidgets as widgets
+from IPython.display import Image, display
+from matplotlib.figure import Figure
+
+
+def slider(description, value, min, max, step):
+    """A FloatSlider that redraws when released (``continuous_update=False``), with a readable label."""
+    return widgets.FloatSlider(
+        value=value,
+        min=min,
+        max=max,
+        step=step,
+        description=description,
+        continuous_update=False,
+        readout_format=".3g",
+        style={"description_width": "initial"},
+    )
+
+
+def log_slider(description, value, min, max, steps_per_decade=8):
+    """A FloatLogSlider from ``min`` to ``max`` (positive numbers), ``steps_per_decade`` stops per factor 10."""
+    if not 0 < min < max:
+        raise ValueError(f"log_slider needs 0 < min < max, got min={min!r}, max={max!r}")
+    if not min <= value <= max:
+        raise ValueError(f"value must lie in [{min}, {max}], got {value!r}")
+    return widgets.FloatLogSlider(
+        value=value,
+        base=10,
+        min=math.log10(min),
+        max=math.log10(max),
+        step=1 / steps_per_decade,
+        description=description,
+        continuous_update=False,
+        readout_format=".3g",
+        style={"description_width": "initial"},
+    )
+
+
+class FigureDashboard:
+    """Controls above one persistent figure that ``draw(axes, **values)`` redraws on every change.
+
+    ``controls`` maps each keyword of ``draw`` to a widget with a ``value``; ``axes`` is what
+    ``Figure.subplots(nrows, ncols)`` returns (one Axes, or an array of them). Display the dashboard
+    as the last expression of a cell; ``redraw()`` draws again from the current values.
+    """
+
+    def __init__(self, draw, controls, nrows=1, ncols=1, figsize=(6.4, 4.2), dpi=100):
+        if not controls:
+            raise ValueError("controls must name at least one widget, got none")
+        self.draw = draw
+        self.controls = dict(controls)
+        self.shape = (nrows, ncols)
+        self.dpi = dpi
+        self.figure = Figure(figsize=figsize, layout="constrained")
+        self.output = widgets.Output()
+        self.widget = widgets.VBox([widgets.HBox(list(self.controls.values())), self.output])
+        for control in self.controls.values():
+            control.observe(self.redraw, names="value")
+        self.redraw()
+
+    @property
+    def values(self):
+        """The controls' current values, by keyword."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def redraw(self, change=None):
+        """Clear the figure, draw it from the current values and show it in place of the previous picture."""
+        self.figure.clear()
+        self.draw(self.figure.subplots(*self.shape), **self.values)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=self.dpi)
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(Image(data=buffer.getvalue(), format="png"))
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+
+def interactive_figure(draw, controls, nrows=1, ncols=1, figsize=(6.4, 4.2)):
+    """A :class:`FigureDashboard`: ``controls`` (keyword -> widget) wired to ``draw(axes, **values)``.
+
+    Example::
+
+        def draw(ax, lr):
+            ax.plot(...)
+
+        interactive_figure(draw, {"lr": log_slider("learning rate lr", 0.1, 1e-3, 1.0)})
+    """
+    return FigureDashboard(draw, controls, nrows=nrows, ncols=ncols, figsize=figsize)
+
+
+# The playground (chapter 9): warmup and beta values. ------------------------------------------------------------
+# Each figure is drawn in layers (a background, then layers over it). The live dashboard draws them all into one
+# FigureDashboard (any ipywidgets); radam.frames draws each layer over a grid of options in advance, so that the
+# same dashboard keeps responding in the static HTML book, where no kernel runs. ``static=None`` picks frames
+# where ipywidgets has Stack (version 8) and the live figure elsewhere (Colab's ipywidgets 7.7).
+
+from functools import lru_cache  # noqa: E402
+
+import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from radam import frames, plotting, problems, schedules, theory  # noqa: E402
+from radam._validate import check_beta, check_sma_threshold  # noqa: E402
+from radam.numpy import SGD, AdaGrad, Adam, RAdam, RMSProp  # noqa: E402
+
+
+def _use_frames(static):
+    if static is None:
+        return frames.available()
+    if not isinstance(static, bool):
+        raise ValueError(f"static must be True, False or None, got {static!r}")
+    return static
+
+
+def _dashboard(static, live_controls, static_controls, layers, figsize, colors=64):
+    """A FrameDashboard over ``static_controls`` or a live FigureDashboard over ``live_controls`` (two panels)."""
+    if _use_frames(static):
+        return frames.FrameDashboard(static_controls, layers, ncols=2, figsize=figsize, dpi=80, colors=colors)
+    dashboard = FigureDashboard(frames.draw_layers(layers), live_controls, ncols=2, figsize=figsize, dpi=80)
+    dashboard.widget.children[0].layout.flex_flow = "row wrap"
+    return dashboard
+
+
+def _beta_2_choice(betas, index):
+    """Options over 1 - beta_2 (the keyword ``one_minus_beta_2``), labelled by beta_2: even steps on a log scale."""
+    return frames.Choice("beta_2", tuple((f"{b:g}", round(1.0 - b, 12)) for b in betas), index=index)
+
+
+def _note(ax, text):
+    ax.text(0.97, 0.05, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=8,
+            bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.8"))
+
+
+# 1. Rectification explorer: beta_2 and sma_threshold -> rho_t, r_t, the first adaptive step, a matching warmup.
+
+
+def radam_multiplier(t, beta_2, sma_threshold=5.0):
+    """What multiplies lr_t in RAdam's adaptive step: r_t where rho_t >= sma_threshold, 0 before (no adaptive step)."""
+    rho = np.asarray(theory.rho_t(t, beta_2))
+    r = np.nan_to_num(theory.rectification(t, beta_2))
+    return np.where(rho >= check_sma_threshold(sma_threshold), r, 0.0)
+
+
+def matching_linear_warmup(beta_2, sma_threshold=5.0):
+    """The linear warmup length W whose lr_t / lr = min(1, t / W) best fits RAdam's multiplier (least squares).
+
+    Fitted over t = 1 .. 5 / (1 - beta_2) (r_t has reached 0.99 there) to 400 lengths spaced evenly on a log
+    scale; W comes out near the untuned 2 / (1 - beta_2) of Ma and Yarats (2019).
+    """
+    theory.first_adaptive_step(beta_2, sma_threshold)  # raises when rho_t never reaches sma_threshold
+    last = int(np.ceil(5.0 / (1.0 - check_beta("beta_2", beta_2))))
+    t = np.arange(1, last + 1)
+    target = radam_multiplier(t, beta_2, sma_threshold)
+    lengths = np.geomspace(1.0, last, 400)
+    errors = [np.sum((np.minimum(1.0, t / w) - target) ** 2) for w in lengths]
+    return float(lengths[int(np.argmin(errors))])
+
+
+def _log_steps(beta_2, periods=5.0):
+    """Whole steps from 1 to periods / (1 - beta_2), evenly spaced on a log scale."""
+    return np.unique(np.geomspace(1, max(periods / (1.0 - beta_2), 20), 300).round()).astype(int)
+
+
+def _rectification_background(axes, one_minus_beta_2):
+    left, right = axes
+    beta_2 = 1.0 - one_minus_beta_2
+    t, rho_max = _log_steps(beta_2), theory.rho_inf(beta_2)
+    left.plot(t, theory.rho_t(t, beta_2), color="black", linewidth=1.8, label="$\\rho_t$")
+    left.axhline(rho_max, color="black", linestyle="--", linewidth=1, label=f"$\\rho_\\infty$ = {rho_max:.4g}")
+    left.plot([], [], color=plotting.COLORS["RAdam"], linestyle=":", label="sma_threshold")
+    left.set(xscale="log", yscale="log", ylim=(0.8, 3 * rho_max))
+    plotting.finish(left, f"$\\rho_t$ rises to $\\rho_\\infty$ (beta_2 = {beta_2:g})", "step $t$", "$\\rho_t$")
+    left.legend(fontsize="small", loc="upper left")
+    untuned = schedules.untuned_warmup_steps(beta_2)
+    right.plot(t, theory.rectification(t, beta_2), color="0.6", linewidth=1, label="$r_t$ (where $\\rho_t > 4$)")
+    right.plot([], [], color=plotting.COLORS["RAdam"], linewidth=2, label="RAdam: 0, then $r_t$")
+    right.plot([], [], color=plotting.COLORS["Adam + warmup"], linestyle=":", linewidth=2, label="best linear warmup")
+    right.plot(t, np.minimum(1.0, t / untuned), color=plotting.COLORS["Adam + warmup"], linestyle="--", linewidth=1,
+               label=f"untuned warmup, {untuned:.4g} steps")
+    right.set(xscale="log", ylim=(-0.03, 1.08))
+    plotting.finish(right, "What multiplies lr", "step $t$", "$r_t$  or  $lr_t / lr$")
+    right.legend(fontsize="small", loc="upper left")
+
+
+def _rectification_threshold(axes, one_minus_beta_2, sma_threshold):
+    left, right = axes
+    beta_2 = 1.0 - one_minus_beta_2
+    left.axhline(sma_threshold, color=plotting.COLORS["RAdam"], linestyle=":", linewidth=1.5)
+    if sma_threshold >= theory.rho_inf(beta_2):
+        _note(left, "$\\rho_t$ never reaches sma_threshold:\nRAdam never takes an adaptive step")
+        return
+    first = theory.first_adaptive_step(beta_2, sma_threshold)
+    left.axvline(first, color=plotting.COLORS["RAdam"], linewidth=1)
+    _note(left, f"sma_threshold = {sma_threshold:g}\nfirst adaptive step: t = {first}")
+    t = _log_steps(beta_2)
+    warmup = matching_linear_warmup(beta_2, sma_threshold)
+    right.plot(t, radam_multiplier(t, beta_2, sma_threshold), color=plotting.COLORS["RAdam"], linewidth=2)
+    right.plot(t, np.minimum(1.0, t / warmup), color=plotting.COLORS["Adam + warmup"], linestyle=":", linewidth=2)
+    _note(right, f"best linear warmup: {warmup:.0f} steps\n= {warmup * (1 - beta_2):.2f} / (1 - beta_2)")
+
+
+def rectification_explorer(static=None):
+    """beta_2 (a log scale in 1 - beta_2) and sma_threshold -> rho_t, r_t, the first adaptive step, matching warmups."""
+    live = {
+        "one_minus_beta_2": log_slider("1 - beta_2", 1e-3, 1e-4, 1e-1),
+        "sma_threshold": slider("sma_threshold", 5.0, 4.0, 15.0, 0.5),
+    }
+    fixed = {
+        "one_minus_beta_2": _beta_2_choice((0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999), index=6),
+        "sma_threshold": frames.Choice("sma_threshold", tuple((f"{s:g}", s) for s in (4.0, 5.0, 6.0, 8.0, 12.0)), 1),
+    }
+    layers = [
+        frames.Layer(_rectification_background, ("one_minus_beta_2",)),
+        frames.Layer(_rectification_threshold, ("one_minus_beta_2", "sma_threshold")),
+    ]
+    return _dashboard(static, live, fixed, layers, figsize=(10, 3.9))
+
+
+# 2. Optimizer race on the 2-D functions.
+
+RACE_STEPS = 200
+"""Steps of every run in the race."""
+
+RACE_FUNCTIONS = {
+    "quadratic": (problems.quadratic, 1e-8),
+    "rotated quadratic": (problems.rotated_quadratic, 1e-8),
+    "Rosenbrock": (problems.rosenbrock, 1e-3),
+    "noisy quadratic": (lambda: problems.noisy(problems.quadratic(), 1.0), 1e-4),
+}
+"""The race's test functions: name -> (problem factory, lower end of the loss axis)."""
+
+RACE_OPTIMIZERS = {
+    "SGD": ("learning_rate",),
+    "momentum": ("learning_rate", "beta_1"),
+    "AdaGrad": ("learning_rate",),
+    "RMSProp": ("learning_rate", "one_minus_beta_2"),
+    "Adam": ("learning_rate", "beta_1", "one_minus_beta_2"),
+    "Adam + warmup": ("learning_rate", "beta_1", "one_minus_beta_2", "warmup_steps"),
+    "RAdam": ("learning_rate", "beta_1", "one_minus_beta_2"),
+}
+"""The racers: label -> the controls each one reads (momentum is beta_1, RMSProp's rho is beta_2)."""
+
+RACE_GROUPS = (
+    ("Adam, Adam + warmup, RAdam", ("Adam", "Adam + warmup", "RAdam")),
+    ("all seven", tuple(RACE_OPTIMIZERS)),
+    ("SGD, momentum", ("SGD", "momentum")),
+    ("AdaGrad, RMSProp, Adam", ("AdaGrad", "RMSProp", "Adam")),
+)
+"""Which optimizers race: the choices of the ``optimizers`` control."""
+
+
+def race_optimizer(label, learning_rate, beta_1=0.9, one_minus_beta_2=1e-3, warmup_steps=0):
+    """The optimizer behind a race label, with the race's hyperparameters."""
+    beta_2 = 1.0 - one_minus_beta_2
+    if label == "SGD":
+        return SGD(learning_rate)
+    if label == "momentum":
+        return SGD(learning_rate, momentum=beta_1)
+    if label == "AdaGrad":
+        return AdaGrad(learning_rate)
+    if label == "RMSProp":
+        return RMSProp(learning_rate, rho=beta_2)
+    if label == "Adam":
+        return Adam(learning_rate, beta_1, beta_2)
+    if label == "Adam + warmup":
+        return Adam(schedules.linear_warmup(learning_rate, warmup_steps), beta_1, beta_2)
+    if label == "RAdam":
+        return RAdam(learning_rate, beta_1, beta_2)
+    raise ValueError(f"label must be one of {list(RACE_OPTIMIZERS)}, got {label!r}")
+
+
+@lru_cache(maxsize=None)
+def _race_problem(function):
+    if function not in RACE_FUNCTIONS:
+        raise ValueError(f"function must be one of {list(RACE_FUNCTIONS)}, got {function!r}")
+    return RACE_FUNCTIONS[function][0]()
+
+
+@lru_cache(maxsize=2048)
+def _race_run(label, function, params):
+    return problems.run(race_optimizer(label, **dict(params)), _race_problem(function), steps=RACE_STEPS, seed=0)
+
+
+def _race_background(axes, function):
+    left, right = axes
+    problem = _race_problem(function)
+    plotting.contours(problem, ax=left, resolution=120)
+    plotting.finish(left, f"Paths on the {function}", "$x_1$", "$x_2$", legend=False)
+    right.set(yscale="log", xlim=(0, RACE_STEPS), ylim=(RACE_FUNCTIONS[function][1], 30 * problem.loss(np.array(problem.x0))))
+    plotting.finish(right, "Loss against step", "step $t$", "loss $f(x)$", legend=False)
+
+
+def _race_layer(label):
+    def draw(axes, function, **params):
+        left, right = axes
+        run = _race_run(label, function, tuple(sorted(params.items())))
+        color = plotting.color_for(label)
+        left.plot(run.xs[:, 0], run.xs[:, 1], "-o", color=color, markersize=2, linewidth=1.2)
+        right.plot(np.arange(len(run.losses)), run.losses, color=color, linewidth=1.5)
+        if run.diverged:  # the loss became infinite at the next step: mark where the curve stops
+            right.plot(run.steps, min(run.losses[-1], right.get_ylim()[1]), marker="X", markersize=8, color=color,
+                       clip_on=False)
+
+    return draw
+
+
+def _race_legend(axes, optimizers):
+    handles = [Line2D([], [], color=plotting.color_for(label), linewidth=1.5, label=label) for label in optimizers]
+    handles.append(Line2D([], [], color="0.3", marker="X", linestyle="none", label="diverged"))
+    axes[1].legend(handles=handles, fontsize="small", loc="upper right")
+
+
+def optimizer_race(static=None):
+    """Function, lr, beta_1, beta_2, warmup steps and which optimizers -> their paths over the contours and losses."""
+    live = {
+        "function": widgets.Dropdown(options=list(RACE_FUNCTIONS), description="function"),
+        "learning_rate": log_slider("lr", 0.1, 1e-3, 1.0),
+        "beta_1": slider("beta_1", 0.9, 0.0, 0.99, 0.01),
+        "one_minus_beta_2": log_slider("1 - beta_2", 1e-3, 1e-4, 1e-1),
+        "warmup_steps": slider("warmup steps", 50, 0, RACE_STEPS, 5),
+        "optimizers": widgets.ToggleButtons(options=RACE_GROUPS, description="optimizers"),
+    }
+    fixed = {
+        "function": frames.Choice("function", tuple((f, f) for f in ("quadratic", "Rosenbrock", "noisy quadratic")),
+                                  kind="dropdown"),
+        "learning_rate": frames.Choice("lr", tuple((f"{lr:g}", lr) for lr in (0.01, 0.03, 0.1, 0.3)), 2),
+        "beta_1": frames.Choice("beta_1", (("0.5", 0.5), ("0.9", 0.9)), 1),
+        "one_minus_beta_2": _beta_2_choice((0.9, 0.99, 0.999), index=2),
+        "warmup_steps": frames.Choice("warmup steps", (("10", 10), ("50", 50), ("150", 150)), 1),
+        "optimizers": frames.Choice("optimizers", RACE_GROUPS, kind="buttons"),
+    }
+    layers = [frames.Layer(_race_background, ("function",)), frames.Layer(_race_legend, ("optimizers",))] + [
+        frames.Layer(_race_layer(label), ("function",) + reads, shown_by=("optimizers", lambda group, label=label: label in group))
+        for label, reads in RACE_OPTIMIZERS.items()
+    ]
+    return _dashboard(static, live, fixed, layers, figsize=(9, 3.8), colors=32)
+
+
+# 3. Variance explorer: the variance of the adaptive learning rate for Adam, Adam with warmup and RAdam.
+
+VARIANCE_SAMPLES = 4000
+"""Monte-Carlo runs behind each variance curve."""
+
+
+def _variance_steps(beta_2):
+    return min(int(np.ceil(3.0 / (1.0 - beta_2))), 3000)
+
+
+@lru_cache(maxsize=None)
+def _psi_variance(one_minus_beta_2):
+    """Var[psi_t] by Monte Carlo for t = 1 .. 3 / (1 - beta_2) (at most 3000), computed once per beta_2."""
+    beta_2 = 1.0 - one_minus_beta_2
+    return theory.adaptive_lr_variance(_variance_steps(beta_2), beta_2, samples=VARIANCE_SAMPLES, seed=0)
+
+
+def _variance_curves(one_minus_beta_2):
+    key = float(f"{one_minus_beta_2:.6g}")  # the live log slider's values, computed in the browser, round alike
+    variance = _psi_variance(key)
+    return np.arange(1, len(variance) + 1), 1.0 - key, variance
+
+
+def _variance_background(axes, one_minus_beta_2):
+    left, right = axes
+    t, beta_2, variance = _variance_curves(one_minus_beta_2)
+    rectified = variance * radam_multiplier(t, beta_2) ** 2
+    floor = theory.adaptive_lr_variance_approx(t[-1], beta_2, rectified=True)
+    left.plot(t, variance, color=plotting.COLORS["Adam"], linewidth=1.5, label="Adam: Var[$\\psi_t$]")
+    left.plot([], [], color=plotting.COLORS["Adam + warmup"], linewidth=2, label="Adam + warmup: Var[$(lr_t/lr) \\psi_t$]")
+    left.plot(t, np.where(rectified > 0, rectified, np.nan), color=plotting.COLORS["RAdam"], linewidth=1.5,
+              label="RAdam: Var[$r_t \\psi_t$]")
+    left.plot(t, theory.adaptive_lr_variance_approx(t, beta_2), color="black", linestyle=":", linewidth=1,
+              label="approximation")
+    left.set(xscale="log", yscale="log", ylim=(floor / 5, 30.0), xlim=(1, t[-1]))
+    plotting.finish(left, f"Variance of the adaptive lr (beta_2 = {beta_2:g})", "step $t$", "variance")
+    left.legend(fontsize="small", loc="upper right")
+    right.plot(t, radam_multiplier(t, beta_2), color=plotting.COLORS["RAdam"], linewidth=1.5, label="RAdam: $r_t$")
+    right.plot([], [], color=plotting.COLORS["Adam + warmup"], linewidth=2, label="warmup: $lr_t / lr$")
+    right.set(xscale="log", ylim=(-0.03, 1.08), xlim=(1, t[-1]))
+    plotting.finish(right, "What multiplies lr", "step $t$", "$r_t$  or  $lr_t / lr$")
+    right.legend(fontsize="small", loc="upper left")
+
+
+def _variance_warmup(axes, one_minus_beta_2, warmup_steps):
+    left, right = axes
+    t, _, variance = _variance_curves(one_minus_beta_2)
+    scale = np.minimum(1.0, t / warmup_steps)
+    left.plot(t, variance * scale**2, color=plotting.COLORS["Adam + warmup"], linewidth=2)
+    right.plot(t, scale, color=plotting.COLORS["Adam + warmup"], linewidth=2)
+    _note(right, f"linear warmup over {warmup_steps:.4g} steps")
+
+
+def variance_explorer(static=None):
+    """Warmup length and beta_2 -> the variance of the adaptive lr of Adam, Adam with warmup and RAdam (Monte Carlo)."""
+    live = {
+        "one_minus_beta_2": log_slider("1 - beta_2", 1e-3, 1e-3, 1e-1, steps_per_decade=4),
+        "warmup_steps": log_slider("warmup steps", 100, 1, 3000),
+    }
+    fixed = {
+        "one_minus_beta_2": _beta_2_choice((0.9, 0.95, 0.98, 0.99, 0.995, 0.999), index=5),
+        "warmup_steps": frames.Choice("warmup steps", tuple((f"{w:g}", w) for w in (1, 10, 30, 100, 300, 1000, 3000)), 3),
+    }
+    if not _use_frames(static):  # the Monte Carlo of every beta_2 on the slider, once, so a move only redraws
+        for position in range(-12, -3):
+            _variance_curves(10 ** (position / 4))
+    layers = [
+        frames.Layer(_variance_background, ("one_minus_beta_2",)),
+        frames.Layer(_variance_warmup, ("one_minus_beta_2", "warmup_steps")),
+    ]
+    return _dashboard(static, live, fixed, layers, figsize=(10, 3.9))
