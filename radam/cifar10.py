@@ -36,6 +36,7 @@ from radam._validate import check_beta, check_blog_schedule, check_non_negative,
 from radam.keras import RAdam
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+"""The label names, by label (as batches.meta lists them)."""
 TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_FILE = "test_batch"
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -118,7 +119,8 @@ def _read_batch(path, advice):
         found = f"{data.dtype} array of shape {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
         raise CIFAR10FileError(f"CIFAR-10 file {path}: 'data' must be an N x 3072 uint8 array, got {found}; {advice}")
     labels = np.asarray(labels) if isinstance(labels, list) else None
-    if labels is None or labels.ndim != 1 or len(labels) != len(data) or (labels.size and labels.dtype.kind not in "iu"):
+    whole_numbers = labels is not None and (labels.size == 0 or labels.dtype.kind in "iu")
+    if not whole_numbers or labels.ndim != 1 or len(labels) != len(data):
         raise CIFAR10FileError(f"CIFAR-10 file {path}: 'labels' must be a list of {len(data)} ints; {advice}")
     if len(data) == 0:
         raise CIFAR10FileError(f"CIFAR-10 file {path} holds no images; {advice}")
@@ -599,7 +601,7 @@ class _ProgressBar(keras.callbacks.Callback):
         super().__init__()
         self.label, self.epochs, self.steps_per_epoch = label, epochs, steps_per_epoch
         self.stream, self.interval = stream, interval
-        self.epoch, self.status, self.shown = 0, "", 0.0
+        self.epoch, self.status, self.shown, self.length = 0, "", 0.0, 0
 
     def draw(self, done, force=False):
         now = time.monotonic()
@@ -609,8 +611,10 @@ class _ProgressBar(keras.callbacks.Callback):
         width = 20
         filled = round(width * done / self.epochs)
         bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {done:.1f}/{self.epochs} epochs {self.status}")
+        line = f"{self.label} [{bar}] {done:.1f}/{self.epochs} epochs {self.status}"
+        self.stream.write("\r" + line.ljust(self.length))
         self.stream.flush()
+        self.length = len(line)
 
     def on_train_batch_end(self, batch, logs=None):
         self.draw(self.epoch + (batch + 1) / self.steps_per_epoch)
@@ -618,7 +622,7 @@ class _ProgressBar(keras.callbacks.Callback):
     def end_epoch(self, record):
         self.epoch = record["epoch"]
         self.status = (
-            f"loss {record['train_loss']:.3f} acc {record['train_accuracy']:.3f} "
+            f"| epoch {self.epoch}: loss {record['train_loss']:.3f} acc {record['train_accuracy']:.3f} "
             f"val_acc {record['val_accuracy']:.3f} lr {record['learning_rate']:.2e} "
             f"{record['images_per_second']:.0f} img/s"
         )
@@ -722,7 +726,9 @@ class _Experiment:
             _assign(model.optimizer.variables, optimizer_values, path)
         results.runs.append(run_info)
         results.records.extend(records[:epochs])
-        bar = _ProgressBar(f"{arm.name} seed {seed}", epochs, self.steps_per_epoch, sys.stdout) if self.progress else None
+        bar = None
+        if self.progress:
+            bar = _ProgressBar(f"{arm.name} seed {seed}", epochs, self.steps_per_epoch, sys.stdout)
         if bar and records:
             bar.end_epoch(records[min(epochs, len(records)) - 1])
         for epoch in range(len(records) + 1, epochs + 1):
@@ -792,14 +798,17 @@ def run_experiment(
     test set, lr_t at the epoch's last step, times and images/s. Images are scaled to [0, 1] floats in the
     tf.data pipeline; the model sees nothing else.
 
-    data: ``((x_train, y_train), (x_test, y_test))`` as load_cifar10 returns it; by default loaded from data_dir.
-    train_limit, test_limit: use only the first that many training / test images.
-    out_dir: after every epoch, a checkpoint per run (out_dir/checkpoints) and results.json / results.csv are
-        written atomically; calling again with the same out_dir resumes each run after its last completed epoch
-        and gives the same numbers as an uninterrupted run. ``restart=True`` deletes this call's saved runs first.
-    mixed_precision: float16 compute with loss scaling (for GPUs). distribute: tf.distribute.MirroredStrategy
-        over all GPUs (batch_size is the global batch). deterministic: tf.config.experimental.enable_op_determinism.
-    on_epoch_end: called with each new record once it has been saved.
+    Args:
+        data: ``((x_train, y_train), (x_test, y_test))`` as load_cifar10 returns it; by default loaded from data_dir.
+        train_limit, test_limit: use only the first that many training / test images.
+        out_dir: after every epoch, a checkpoint per run (out_dir/checkpoints) and results.json / results.csv are
+            written atomically; calling again with the same out_dir resumes each run after its last completed
+            epoch and gives the same numbers as an uninterrupted run. ``restart=True`` deletes this call's saved
+            runs first.
+        mixed_precision: float16 compute with loss scaling (for GPUs).
+        distribute: tf.distribute.MirroredStrategy over all GPUs (batch_size is the global batch).
+        deterministic: tf.config.experimental.enable_op_determinism.
+        on_epoch_end: called with each new record once it has been saved.
     """
     arms = [arm if isinstance(arm, Arm) else get_arm(arm) for arm in arms]
     names = [arm.name for arm in arms]
@@ -824,9 +833,10 @@ def run_experiment(
     if out_dir is not None:
         os.makedirs(os.path.join(out_dir, "checkpoints"), exist_ok=True)
         if restart:
-            for path in [experiment.checkpoint_path(arm, seed) for arm in arms for seed in seeds]:
-                if os.path.exists(path):
-                    os.remove(path)
+            saved = [experiment.checkpoint_path(arm, seed) for arm in arms for seed in seeds]
+            saved += [os.path.join(out_dir, "results.json"), os.path.join(out_dir, "results.csv")]
+            for path in filter(os.path.exists, saved):
+                os.remove(path)
     settings = dict(
         experiment.signature,
         epochs=epochs,
@@ -926,7 +936,8 @@ def main(argv=None):
         print(f"\n{parser.prog}: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
     data = results.settings["data"]
-    print(f"Data: {data['found_via']} {data['folder']}: {data['used_train']:,} training, {data['used_test']:,} test images")
+    used = f"{data['used_train']:,} training and {data['used_test']:,} test images used"
+    print(f"Data: {data['folder']} ({data['found_via']}): {used}")
     print(f"Results: {os.path.join(args.out, 'results.json')} and results.csv")
     print(format_summary(summary_table(results)))
     return 0

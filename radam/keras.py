@@ -49,7 +49,7 @@ class RAdam(keras.optimizers.Optimizer):
         total_steps, warmup_proportion, min_lr: the blog's schedule, applied on top of learning_rate when
             total_steps > 0: with warmup = total_steps * warmup_proportion, lr_t = lr * t / warmup up to
             t = warmup, then a linear fall to min_lr at t = total_steps, then min_lr.
-        clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency,
+        **base_arguments: clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency,
             loss_scale_factor, gradient_accumulation_steps, name: as for every Keras optimizer.
     """
 

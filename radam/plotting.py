@@ -132,7 +132,8 @@ def cifar10_curves(results, metric="val_accuracy", band="minmax", ax=None, title
         else:
             std = values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros_like(mean)
             low, high = mean - std, mean + std
-        ax.plot(epochs, mean, color=color, linewidth=1.5, label=f"{arm} ({len(values)} seeds)")
+        seeds = f"{len(values)} seed" + ("s" if len(values) > 1 else "")
+        ax.plot(epochs, mean, color=color, linewidth=1.5, label=f"{arm} ({seeds})")
         ax.fill_between(epochs, low, high, color=color, alpha=0.2, linewidth=0)
     spread = "min-max" if band == "minmax" else "+/- std"
     label = _METRIC_LABELS.get(metric, metric)
@@ -260,3 +261,22 @@ def psi_variance(beta_2=0.999, steps=2000, ax=None, samples=20_000, seed=0, show
     finish(ax, title or rf"Variance of the adaptive learning rate, $\beta_2$ = {beta_2:g}", "step $t$",
            "variance (gradients with $\\sigma = 1$)")
     return fig
+
+
+def table(header, rows):
+    """A small HTML table of already formatted values: first column left-aligned, the others right-aligned.
+
+    It shows the same in Jupyter, Colab and the built book (which renders Markdown tables in outputs as text).
+    """
+    from html import escape
+
+    from IPython.display import HTML
+
+    def cells(values, tag):
+        return "".join(
+            f'<{tag} style="text-align: {"left" if i == 0 else "right"}">{escape(str(v))}</{tag}>'
+            for i, v in enumerate(values)
+        )
+
+    body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows)
+    return HTML(f'<table class="table"><thead><tr>{cells(header, "th")}</tr></thead><tbody>{body}</tbody></table>')

@@ -1,19 +1,23 @@
 """Interactive figures for the book: controls wired to one matplotlib figure that redraws in place.
 
 The core is :class:`FigureDashboard` (built by :func:`interactive_figure`): a row of controls above an
-``Output`` that always holds exactly one picture of one persistent figure. Moving a control clears the
-figure, calls ``draw(axes, **values)`` with every control's current value, and replaces the picture.
-Only ``Output``, ``HBox``/``VBox``, the slider classes and ``observe`` are used, so it runs unchanged in
-ipywidgets 7.7 (Google Colab) and 8.x. The figure is a ``matplotlib.figure.Figure`` outside pyplot:
-the inline backend never shows a second copy, and nothing accumulates however often a slider moves.
-In the static HTML book no kernel runs; the Output keeps the first picture, so the page still shows it.
+``Image`` widget showing one persistent figure. Moving a control clears the figure, calls
+``draw(axes, **values)`` with every control's current value, and replaces the image's PNG bytes. Only
+``Image``, ``HBox``/``VBox``, the slider classes and ``observe`` are used, so it runs unchanged in
+ipywidgets 7.7 (Google Colab) and 8.x. The figure is a ``matplotlib.figure.Figure`` outside pyplot: the
+inline backend never shows a second copy, and nothing accumulates however often a slider moves.
+
+Why an Image and not an Output with ``with output: display(...)``: no output capture is involved, so
+nothing can stack up, and notebook executors (nbclient, hence the book build) never emulate an Output
+widget, which intermittently stalls a cell until its timeout (jupyter/nbclient#312). In the static HTML
+book no kernel runs; the widget state keeps the first picture, so the page still shows it.
 """
 
 import io
 import math
 
 import ipywidgets as widgets
-from IPython.display import Image, display
+from IPython.display import display
 from matplotlib.figure import Figure
 
 
@@ -50,8 +54,22 @@ def log_slider(description, value, min, max, steps_per_decade=8):
     )
 
 
+def choice_slider(description, options, value):
+    """A SelectionSlider over a few chosen numbers (e.g. rho in 0.5 .. 0.999), redrawing when released."""
+    options = list(options)
+    if value not in options:
+        raise ValueError(f"value must be one of the options {options}, got {value!r}")
+    return widgets.SelectionSlider(
+        options=options,
+        value=value,
+        description=description,
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )
+
+
 class FigureDashboard:
-    """Controls above one persistent figure that ``draw(axes, **values)`` redraws on every change.
+    """Controls above an image of one persistent figure that ``draw(axes, **values)`` redraws on every change.
 
     ``controls`` maps each keyword of ``draw`` to a widget with a ``value``; ``axes`` is what
     ``Figure.subplots(nrows, ncols)`` returns (one Axes, or an array of them). Display the dashboard
@@ -66,8 +84,8 @@ class FigureDashboard:
         self.shape = (nrows, ncols)
         self.dpi = dpi
         self.figure = Figure(figsize=figsize, layout="constrained")
-        self.output = widgets.Output()
-        self.widget = widgets.VBox([widgets.HBox(list(self.controls.values())), self.output])
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
+        self.widget = widgets.VBox([widgets.HBox(list(self.controls.values())), self.image])
         for control in self.controls.values():
             control.observe(self.redraw, names="value")
         self.redraw()
@@ -83,9 +101,7 @@ class FigureDashboard:
         self.draw(self.figure.subplots(*self.shape), **self.values)
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", dpi=self.dpi)
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(Image(data=buffer.getvalue(), format="png"))
+        self.image.value = buffer.getvalue()
 
     def _ipython_display_(self):
         display(self.widget)
@@ -113,7 +129,9 @@ def interactive_figure(draw, controls, nrows=1, ncols=1, figsize=(6.4, 4.2)):
 from functools import lru_cache  # noqa: E402
 
 import numpy as np  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from PIL import Image as PILImage  # noqa: E402
 
 from radam import frames, plotting, problems, schedules, theory  # noqa: E402
 from radam._validate import check_beta, check_sma_threshold  # noqa: E402
@@ -128,13 +146,66 @@ def _use_frames(static):
     return static
 
 
+class LayeredDashboard(FigureDashboard):
+    """A live FigureDashboard for a figure drawn in layers (:class:`radam.frames.Layer`): a move redraws what it changes.
+
+    The layout is computed at the first drawing and kept. The background is drawn and rendered only when one of
+    its controls moves; otherwise its saved pixels are restored and only the layers are drawn over them (blitting),
+    which keeps a slider move fast.
+    """
+
+    def __init__(self, layers, controls, nrows=1, ncols=1, figsize=(6.4, 4.2), dpi=80):
+        self.layers = list(layers)
+        self.axes, self._background = None, None  # _background: (the background controls' values, saved pixels)
+        super().__init__(frames.draw_layers(self.layers), controls, nrows=nrows, ncols=ncols, figsize=figsize, dpi=dpi)
+        self.widget.children[0].layout.flex_flow = "row wrap"
+
+    def _draw_background(self, values):
+        background = self.layers[0]
+        if self.axes is None:  # the first drawing lays the figure out, once
+            FigureCanvasAgg(self.figure)
+            self.figure.set_dpi(self.dpi)
+            self.axes = self.figure.subplots(*self.shape)
+            background.draw(self.axes, **{name: values[name] for name in background.controls})
+            self.figure.canvas.draw()
+            self.figure.set_layout_engine("none")
+        else:
+            for ax in self.figure.axes:
+                ax.cla()
+            background.draw(self.axes, **{name: values[name] for name in background.controls})
+        for ax in self.figure.axes:
+            ax.set_autoscale_on(False)  # the layers keep the background's limits
+        self.figure.canvas.draw()
+
+    def redraw(self, change=None):
+        """Restore (or draw) the background, draw the shown layers over it and show the picture."""
+        values, canvas = self.values, self.figure.canvas
+        key = tuple(values[name] for name in self.layers[0].controls)
+        if self._background is None or self._background[0] != key:
+            self._draw_background(values)
+            self._background = (key, self.figure.canvas.copy_from_bbox(self.figure.bbox))
+            canvas = self.figure.canvas
+        else:
+            canvas.restore_region(self._background[1])
+        for layer in self.layers[1:]:
+            if layer.shown_by and not layer.shown_by[1](values[layer.shown_by[0]]):
+                continue
+            own = {name: values[name] for name in layer.controls}
+            for artist in frames.added_artists(self.figure, lambda: layer.draw(self.axes, **own)):
+                self.figure.draw_artist(artist)
+                artist.remove()
+        width, height = canvas.get_width_height(physical=True)
+        picture = PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buffer = io.BytesIO()
+        picture.convert("RGB").save(buffer, format="png", compress_level=1)
+        self.image.value = buffer.getvalue()
+
+
 def _dashboard(static, live_controls, static_controls, layers, figsize, colors=64):
-    """A FrameDashboard over ``static_controls`` or a live FigureDashboard over ``live_controls`` (two panels)."""
+    """A FrameDashboard over ``static_controls`` or a live LayeredDashboard over ``live_controls`` (two panels)."""
     if _use_frames(static):
         return frames.FrameDashboard(static_controls, layers, ncols=2, figsize=figsize, dpi=80, colors=colors)
-    dashboard = FigureDashboard(frames.draw_layers(layers), live_controls, ncols=2, figsize=figsize, dpi=80)
-    dashboard.widget.children[0].layout.flex_flow = "row wrap"
-    return dashboard
+    return LayeredDashboard(layers, live_controls, ncols=2, figsize=figsize, dpi=80)
 
 
 def _beta_2_choice(betas, index):
@@ -257,7 +328,7 @@ RACE_OPTIMIZERS = {
 """The racers: label -> the controls each one reads (momentum is beta_1, RMSProp's rho is beta_2)."""
 
 RACE_GROUPS = (
-    ("Adam, Adam + warmup, RAdam", ("Adam", "Adam + warmup", "RAdam")),
+    ("Adam, warmup, RAdam", ("Adam", "Adam + warmup", "RAdam")),
     ("all seven", tuple(RACE_OPTIMIZERS)),
     ("SGD, momentum", ("SGD", "momentum")),
     ("AdaGrad, RMSProp, Adam", ("AdaGrad", "RMSProp", "Adam")),
@@ -423,3 +494,123 @@ def variance_explorer(static=None):
         frames.Layer(_variance_warmup, ("one_minus_beta_2", "warmup_steps")),
     ]
     return _dashboard(static, live, fixed, layers, figsize=(10, 3.9))
+
+
+# 4. CIFAR-10 mini-experiment: RAdam and the blog's schedule against Adam on a slice, at the press of a button.
+
+
+class CIFAR10Experiment:
+    """RAdam's settings, a Run button, a progress bar, and curves against the Adam baseline (not live).
+
+    Moving a control redraws only the schedules (right panel: lr_t, and lr_t r_t for RAdam). Run trains the
+    blog's CNN (:func:`radam.cifar10.run_experiment`) with Adam at its defaults and with RAdam at the chosen
+    settings, on the first ``train_images`` training and ``test_images`` test images, and redraws the
+    validation accuracy after every epoch. TensorFlow is imported at the first Run, not before.
+    """
+
+    def __init__(self, data=None, train_images=2048, test_images=512, batch_size=64, seed=0):
+        for name, value in (("train_images", train_images), ("test_images", test_images), ("batch_size", batch_size)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+        self.data, self.seed = data, seed
+        self.train_images, self.test_images, self.batch_size = train_images, test_images, batch_size
+        self.steps_per_epoch = -(-train_images // batch_size)
+        self.controls = {
+            "warmup_proportion": slider("warmup_proportion", 0.1, 0.0, 0.5, 0.05),
+            "beta_1": slider("beta_1", 0.9, 0.5, 0.99, 0.01),
+            "one_minus_beta_2": log_slider("1 - beta_2", 1e-3, 1e-4, 1e-1),
+            "min_lr": log_slider("min_lr", 1e-5, 1e-7, 1e-3),
+            "total_steps": widgets.IntSlider(value=3 * self.steps_per_epoch, min=0, max=2000, step=1,
+                                             description="total_steps", continuous_update=False),
+            "epochs": widgets.IntSlider(value=3, min=1, max=20, description="epochs", continuous_update=False),
+        }
+        self.button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1)
+        self.status = widgets.Label("Press Run to train: nothing has been trained yet.")
+        self.figure = Figure(figsize=(10, 3.6), layout="constrained")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
+        self.records, self.results = [], None
+        for control in self.controls.values():
+            control.observe(self.redraw, names="value")
+        self.button.on_click(self.run)
+        row = widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
+        self.widget = widgets.VBox([row, widgets.HBox([self.button, self.progress, self.status]), self.image])
+        self.redraw()
+
+    @property
+    def values(self):
+        return {name: control.value for name, control in self.controls.items()}
+
+    def radam_settings(self):
+        """RAdam's keyword arguments from the controls (learning_rate stays at the blog's 1e-3)."""
+        v = self.values
+        return dict(beta_1=v["beta_1"], beta_2=1.0 - v["one_minus_beta_2"], total_steps=v["total_steps"],
+                    warmup_proportion=v["warmup_proportion"], min_lr=v["min_lr"])
+
+    def redraw(self, change=None):
+        """Validation accuracy of the epochs trained so far (left), the two schedules (right), in place."""
+        self.figure.clear()
+        left, right = self.figure.subplots(1, 2)
+        epochs = self.values["epochs"]
+        for label in ("Adam", "RAdam"):
+            done = [r for r in self.records if r["arm"] == label]
+            if done:
+                left.plot([r["epoch"] for r in done], [r["val_accuracy"] for r in done], "-o",
+                          color=plotting.color_for(label), label=label)
+        if not self.records:
+            left.text(0.5, 0.5, "press Run to train", transform=left.transAxes, ha="center", color="0.4")
+        left.set_xlim(0.5, epochs + 0.5)
+        plotting.finish(left, f"Validation accuracy ({self.test_images} test images)", "epoch", "validation accuracy")
+        settings = self.radam_settings()
+        t = np.arange(1, epochs * self.steps_per_epoch + 1)
+        lr_t = np.full(len(t), 1e-3)
+        if settings["total_steps"]:
+            lr_t = schedules.warmup_then_linear_decay(1e-3, settings["total_steps"], settings["warmup_proportion"],
+                                                      settings["min_lr"])(t)
+        right.plot(t / self.steps_per_epoch, np.full(len(t), 1e-3), color=plotting.color_for("Adam"), label="Adam: $lr$")
+        right.plot(t / self.steps_per_epoch, lr_t, color=plotting.color_for("RAdam"), label="RAdam: $lr_t$")
+        right.plot(t / self.steps_per_epoch, lr_t * radam_multiplier(t, settings["beta_2"]), linestyle="--",
+                   color=plotting.color_for("RAdam"), label="RAdam: $lr_t\\, r_t$")
+        right.set_yscale("log")
+        right.set_ylim(max(1e-7, settings["min_lr"] / 3), 3e-3)
+        plotting.finish(right, f"Schedules ({self.steps_per_epoch} steps per epoch)", "epoch", "learning rate")
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=80)
+        self.image.value = buffer.getvalue()
+
+    def run(self, button=None):
+        """Train both arms for the chosen epochs, updating the progress bar and the curves after every epoch."""
+        from radam import cifar10  # imports TensorFlow
+
+        epochs = self.values["epochs"]
+        arms = [cifar10.Arm("Adam"), cifar10.Arm("RAdam", "radam", **self.radam_settings())]
+        self.button.disabled = True
+        self.records, self.results = [], None
+        self.progress.value, self.progress.max = 0, len(arms) * epochs
+        try:
+            if self.data is None:
+                self.status.value = "loading CIFAR-10 ..."
+                self.data = cifar10.load_cifar10()
+            self.status.value = f"training Adam, then RAdam, {epochs} epochs each ..."
+            self.results = cifar10.run_experiment(
+                arms, epochs, seeds=(self.seed,), data=self.data, train_limit=self.train_images,
+                test_limit=self.test_images, batch_size=self.batch_size, progress=False, on_epoch_end=self._epoch_done,
+            )
+        finally:
+            self.button.disabled = False
+        final = {r["arm"]: r["val_accuracy"] for r in self.records if r["epoch"] == epochs}
+        self.status.value = "done: " + ", ".join(f"{arm} {accuracy:.3f}" for arm, accuracy in final.items())
+
+    def _epoch_done(self, record):
+        self.records.append(record)
+        self.progress.value += 1
+        self.status.value = f"{record['arm']}: epoch {record['epoch']}, validation accuracy {record['val_accuracy']:.3f}"
+        self.redraw()
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+
+def cifar10_experiment(data=None, train_images=2048, test_images=512, batch_size=64, seed=0):
+    """The CIFAR-10 mini-experiment of the playground (a :class:`CIFAR10Experiment`); needs a kernel to train."""
+    return CIFAR10Experiment(data, train_images, test_images, batch_size, seed)

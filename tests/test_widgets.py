@@ -1,0 +1,110 @@
+"""The widget core: controls wired to one persistent figure that redraws in place (radam.widgets)."""
+
+import base64
+import struct
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+
+from radam.widgets import FigureDashboard, interactive_figure, log_slider, slider  # noqa: E402
+
+
+def png_size(data):
+    """(width, height) read from a PNG header."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_draws_the_initial_values_and_redraws_with_every_change():
+    calls = []
+
+    def draw(ax, lr, beta):
+        calls.append((lr, beta))
+        ax.plot([0, 1], [0, lr * beta])
+
+    controls = {"lr": log_slider("lr", 0.1, 1e-3, 1.0), "beta": slider("beta", 0.9, 0, 1, 0.01)}
+    dashboard = interactive_figure(draw, controls)
+    first = dashboard.image.value
+    dashboard.controls["lr"].value = 0.01
+    dashboard.controls["beta"].value = 0.5
+    assert calls == [(0.1, 0.9), (0.01, 0.9), (0.01, 0.5)]
+    assert dashboard.values == {"lr": 0.01, "beta": 0.5}
+    assert dashboard.image.value != first, "the picture must change with the values"
+
+
+def test_one_figure_whatever_the_number_of_redraws():
+    before = plt.get_fignums()
+
+    def draw(axes, lr):
+        for ax in axes:
+            ax.plot([0, 1], [1, lr])
+            ax.twinx().plot([0, 1], [lr, 1])  # extra axes must not pile up between redraws
+            ax.legend(["a"])
+
+    dashboard = interactive_figure(draw, {"lr": log_slider("lr", 0.1, 1e-3, 1.0)}, ncols=2, figsize=(8, 3))
+    for value in (0.5, 0.05, 0.2, 1.0):
+        dashboard.controls["lr"].value = value
+    assert plt.get_fignums() == before, "the dashboard must not create pyplot figures (the inline backend shows them)"
+    assert len(dashboard.figure.axes) == 4
+    assert png_size(dashboard.image.value) == (800, 300)
+
+
+def test_axes_have_the_requested_shape_and_the_picture_its_size():
+    shapes = []
+    dashboard = FigureDashboard(lambda axes, x: shapes.append(axes.shape), {"x": slider("x", 1, 0, 2, 0.5)},
+                                nrows=2, ncols=3, figsize=(6, 4), dpi=50)
+    assert shapes == [(2, 3)]
+    assert png_size(dashboard.image.value) == (300, 200)
+    assert dashboard.image.format == "png"
+
+
+def test_log_slider_spans_the_decades_and_checks_its_arguments():
+    s = log_slider("learning rate lr", 0.1, 1e-3, 1.0, steps_per_decade=4)
+    assert (s.base, s.min, s.max, s.step, s.value) == (10, -3.0, 0.0, 0.25, pytest.approx(0.1))
+    assert s.continuous_update is False and s.description == "learning rate lr"
+    with pytest.raises(ValueError, match=r"0 < min < max, got min=0, max=1"):
+        log_slider("lr", 0.1, 0, 1)
+    with pytest.raises(ValueError, match=r"value must lie in \[0.001, 1.0\], got 2.0"):
+        log_slider("lr", 2.0, 1e-3, 1.0)
+
+
+def test_a_dashboard_needs_controls():
+    with pytest.raises(ValueError, match="controls must name at least one widget, got none"):
+        interactive_figure(lambda ax: None, {})
+
+
+CELLS = [
+    """from radam.widgets import interactive_figure, log_slider
+def draw(ax, lr):
+    ax.plot([0, 1], [0, lr])
+    ax.set_title(f"lr = {lr:g}")
+dashboard = interactive_figure(draw, {"lr": log_slider("lr", 0.1, 1e-3, 1.0)})
+dashboard""",
+    """import matplotlib.pyplot as plt
+for value in (0.5, 0.01, 0.2):
+    dashboard.controls["lr"].value = value
+print(len(plt.get_fignums()), "pyplot figures")""",
+]
+
+
+def test_in_a_kernel_the_cell_shows_the_widget_and_its_state_keeps_the_picture():
+    """What the book build records: one widget view, no stray figure outputs, the picture in the widget state."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in CELLS])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    first, second = (cell.outputs for cell in nb.cells)
+    assert [sorted(output.get("data", {})) for output in first] == [
+        ["application/vnd.jupyter.widget-view+json", "text/plain"]
+    ]
+    assert second[0].text == "0 pyplot figures\n"
+    state = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+    images = [model for model in state.values() if model["model_name"] == "ImageModel"]
+    assert len(images) == 1
+    (buffer,) = images[0]["buffers"]
+    assert buffer["path"] == ["value"]
+    assert png_size(base64.b64decode(buffer["data"])) == (640, 420)
