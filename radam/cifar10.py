@@ -22,6 +22,7 @@ import os
 import pickle
 import re
 import shutil
+import socket
 import sys
 import tarfile
 import time
@@ -43,6 +44,8 @@ CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
 """SHA-256 of cifar-10-python.tar.gz, as Keras's own loader checks it (the published MD5 is
 c58f30108f718f92721af3b95e74349a)."""
+DOWNLOAD_TIMEOUT_S = 60
+"""Seconds a download connection may stall (connect or read) before it fails."""
 _CACHE_FOLDERS = ("cifar-10-batches-py", os.path.join("cifar-10-batches-py-target", "cifar-10-batches-py"))
 
 
@@ -137,14 +140,31 @@ def _keras_datasets_dir():
 
 
 def _download(datasets_dir):
-    """Download cifar-10-python.tar.gz (checked against CIFAR10_SHA256) and unpack the batches next to it."""
-    archive = keras.utils.get_file(
-        "cifar-10-python.tar.gz",
-        origin=CIFAR10_URL,
-        file_hash=CIFAR10_SHA256,
-        cache_dir=os.path.dirname(datasets_dir),
-        cache_subdir=os.path.basename(datasets_dir),
-    )
+    """Download cifar-10-python.tar.gz (checked against CIFAR10_SHA256) and unpack the batches next to it.
+
+    A connection that stalls for DOWNLOAD_TIMEOUT_S seconds fails instead of hanging; a failed download raises
+    ConnectionError saying how to do without the network.
+    """
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        archive = keras.utils.get_file(
+            "cifar-10-python.tar.gz",
+            origin=CIFAR10_URL,
+            file_hash=CIFAR10_SHA256,
+            cache_dir=os.path.dirname(datasets_dir),
+            cache_subdir=os.path.basename(datasets_dir),
+        )
+    except ValueError:  # the archive arrived but its hash is wrong: Keras's own message says so
+        raise
+    except Exception as e:  # Keras raises a bare Exception for "URL fetch failure"
+        raise ConnectionError(
+            f"could not download CIFAR-10 ({_one_line(e)}); without internet, set RADAM_CIFAR10_DIR to a folder "
+            f"with data_batch_1..5 and test_batch (CIFAR-10 python version), or unpack them into "
+            f"{os.path.join(datasets_dir, _CACHE_FOLDERS[0])}"
+        ) from None
+    finally:
+        socket.setdefaulttimeout(previous)
     folder = os.path.join(os.path.dirname(archive), _CACHE_FOLDERS[0])
     partial = f"{folder}.{os.getpid()}.partial"
     try:

@@ -81,8 +81,9 @@ class Layer:
     """Part of a figure: ``draw(axes, **values)`` with the values of the controls named in ``controls``.
 
     The background (the first layer) sets up the axes: limits, scales, titles, labels. Later layers only add
-    artists (lines, texts, legends); the axes keep the background's limits. ``shown_by`` = (control name,
-    predicate): the layer shows only where predicate(value) is true.
+    artists (lines, texts, legends), with explicit colours (the colour cycle would differ from picture to
+    picture); the axes keep the background's limits. ``shown_by`` = (control name, predicate): the layer
+    shows only where predicate(value) is true.
     """
 
     draw: Callable

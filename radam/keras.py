@@ -45,7 +45,8 @@ class RAdam(keras.optimizers.Optimizer):
         epsilon: added to sqrt(v), > 0.
         sma_threshold: the smallest rho_t that gets an adaptive step (the authors' 5; the paper says 4).
         degenerated_to_sgd: below the threshold, take an SGD-with-momentum step (else no step).
-        weight_decay: decoupled weight decay, theta -= lr_t * weight_decay * theta before the update.
+        weight_decay: decoupled weight decay, theta -= lr_t * weight_decay * theta before each update that
+            changes theta (none while rho_t < sma_threshold with degenerated_to_sgd=False).
         total_steps, warmup_proportion, min_lr: the blog's schedule, applied on top of learning_rate when
             total_steps > 0: with warmup = total_steps * warmup_proportion, lr_t = lr * t / warmup up to
             t = warmup, then a linear fall to min_lr at t = total_steps, then min_lr.
@@ -146,7 +147,7 @@ class RAdam(keras.optimizers.Optimizer):
         return ops.where((self.iterations >= 1) & (rho_t >= self.sma_threshold), r_t, 0.0)
 
     def update_step(self, gradient, variable, learning_rate):
-        """Decoupled weight decay theta -= lr_t * weight_decay * theta, then one RAdam step.
+        """Decoupled weight decay theta -= lr_t * weight_decay * theta (on steps that change theta), then one RAdam step.
 
         m_hat's 1 / (1 - beta_1^t) is folded into the scalar step size, as Keras's Adam folds it.
         """
@@ -159,7 +160,10 @@ class RAdam(keras.optimizers.Optimizer):
         rho_t, r_t = self._rectification(t, bias_correction_2)
 
         if self.weight_decay and self._use_weight_decay(variable):
-            self.assign_sub(variable, ops.multiply(variable, lr_t * ops.convert_to_tensor(self.weight_decay, dtype)))
+            decay = lr_t * ops.convert_to_tensor(self.weight_decay, dtype)
+            if not self.degenerated_to_sgd:  # no step below the threshold: no decay either
+                decay = ops.where(rho_t >= self.sma_threshold, decay, ops.zeros_like(decay))
+            self.assign_sub(variable, ops.multiply(variable, decay))
 
         index = self._get_variable_index(variable)
         m = self._momentums[index]

@@ -6,6 +6,7 @@ step moves every weight by about lr in the direction of -sign(g), whatever the s
 each unit's pre-activation z_j = x . W1[:, j] + b1[j] by up to lr * sum_i x_i at once: hundreds of times
 lr. Units pushed below zero for every input are dead (ReLU passes no gradient back) and stay dead.
 
+    from radam.numpy import Adam
     data = synthetic_images(seed=0)
     run = train(Adam(learning_rate=0.03, beta_2=0.99), data, seed=0, steps=1000)
     run.dead[-1], run.accuracy[-1]
@@ -137,6 +138,7 @@ def train(optimizer, data, hidden=128, seed=0, steps=1000, batch_size=64, record
 
     Minibatches are drawn with replacement from a generator seeded with ``seed``, so a run is reproducible.
     ``record_at`` lists the steps at which to evaluate on the whole data set (default: 0 to 20, then every 50).
+    With threadpoolctl installed, BLAS runs on one thread meanwhile (the products are too small to share).
     """
     steps = check_steps("steps", steps)
     batch_size = _whole("batch_size", batch_size, 1)

@@ -262,7 +262,7 @@ class RAdam(Adam):
         elif degenerated_to_sgd:    theta -= lr_t * m_hat
         else:                       no parameter change
 
-    Decoupled weight decay first: theta -= lr_t * weight_decay * theta. With total_steps > 0, lr_t follows
+    Decoupled weight decay first, on every step that changes theta: theta -= lr_t * weight_decay * theta. With total_steps > 0, lr_t follows
     the blog's schedule :func:`radam.schedules.warmup_then_linear_decay` (warmup_proportion, min_lr).
     """
 
@@ -302,7 +302,7 @@ class RAdam(Adam):
         super().step(params, grads)
 
     def update(self, theta, g, slots, scratch, t, lr):
-        if self.weight_decay:
+        if self.weight_decay and (self._r_t is not None or self.degenerated_to_sgd):
             np.multiply(theta, lr * self.weight_decay, out=scratch)
             theta -= scratch
         self.update_moments(g, slots, scratch)

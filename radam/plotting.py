@@ -142,10 +142,15 @@ def cifar10_curves(results, metric="val_accuracy", band="minmax", ax=None, title
 
 
 def cifar10_learning_rates(results, ax=None, title="Learning rate of each arm", log=True):
-    """Each arm's scheduled lr_t against (fractional) epoch, step by step."""
+    """Each arm's scheduled lr_t against (fractional) epoch, step by step; an arm whose rate equals an earlier
+    arm's is drawn dashed and says so in the legend (otherwise one line would hide the other)."""
     fig, ax = _axes(ax)
+    drawn = {}
     for i, (arm, (epoch, lr)) in enumerate(results.learning_rate_curves().items()):
-        ax.plot(epoch, lr, color=color_for(arm, i), linewidth=1.5, label=arm)
+        same = next((other for other, rate in drawn.items() if np.array_equal(rate, lr)), None)
+        label = arm if same is None else f"{arm} (same as {same})"
+        ax.plot(epoch, lr, "--" if same else "-", color=color_for(arm, i), linewidth=1.5, label=label)
+        drawn[arm] = lr
     if log:
         ax.set_yscale("log")
     finish(ax, title, "epoch", "learning rate $lr_t$")
@@ -226,7 +231,7 @@ def seed_curves(runs, metric, ax=None, title=None, ylabel=None, logx=False, logy
             values = np.asarray(getattr(run, metric))
             steps = run.steps if len(values) == len(run.steps) else np.arange(1, len(values) + 1)
             ax.plot(steps, values, color=color, linewidth=1.0, alpha=0.8,
-                    label=f"{label} ({len(seeds)} seeds)" if k == 0 else None)
+                    label=f"{label} ({len(seeds)} seed{'s' if len(seeds) > 1 else ''})" if k == 0 else None)
     if logx:
         ax.set_xscale("symlog", linthresh=1)
     if logy:

@@ -104,3 +104,28 @@ def adaptive_lr_variance_approx(t, beta_2, sigma=1.0, *, rectified=False):
         if rectified:
             variance = variance * rectification(t, beta_2) ** 2
     return _output(t, np.where(rho > 4.0, variance, np.nan))
+
+
+def radam_multiplier(t, beta_2, sma_threshold=5.0):
+    """What multiplies lr_t in RAdam's adaptive step: r_t where rho_t >= sma_threshold, 0 before (no adaptive step)."""
+    rho = np.asarray(rho_t(t, beta_2))
+    r = np.nan_to_num(rectification(t, beta_2))
+    return np.where(rho >= check_sma_threshold(sma_threshold), r, 0.0)
+
+
+def matching_linear_warmup(beta_2, sma_threshold=5.0):
+    """The whole number of steps W whose linear warmup best fits RAdam's multiplier a_t, by least squares:
+
+        W = argmin_W  sum_{t <= T} (min(1, t / W) - a_t)^2,   T = ceil(5 / (1 - beta_2))  (where r_t > 0.99),
+
+    over W = 1 .. T, evaluated at once with prefix sums. W comes out near the untuned 2 / (1 - beta_2) of Ma
+    and Yarats (2019). Raises ValueError when rho_t never reaches sma_threshold.
+    """
+    first_adaptive_step(beta_2, sma_threshold)  # raises when rho_t never reaches sma_threshold
+    t = np.arange(1.0, np.ceil(5.0 / (1.0 - check_beta("beta_2", beta_2))) + 1)
+    a = radam_multiplier(t, beta_2, sma_threshold)
+    # for W = t: sum_{s <= W} (s / W - a_s)^2 + sum_{s > W} (1 - a_s)^2
+    rising = np.cumsum(t * t) / t**2 - 2.0 * np.cumsum(t * a) / t + np.cumsum(a * a)
+    flat = np.cumsum(((1.0 - a) ** 2)[::-1])[::-1]
+    errors = rising + np.append(flat[1:], 0.0)
+    return int(t[np.argmin(errors)])

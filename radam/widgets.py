@@ -3,22 +3,30 @@
 The core is :class:`FigureDashboard` (built by :func:`interactive_figure`): a row of controls above an
 ``Image`` widget showing one persistent figure. Moving a control clears the figure, calls
 ``draw(axes, **values)`` with every control's current value, and replaces the image's PNG bytes. Only
-``Image``, ``HBox``/``VBox``, the slider classes and ``observe`` are used, so it runs unchanged in
+``Image``, ``HBox``/``VBox``, three slider classes and ``observe`` are used, so it runs unchanged in
 ipywidgets 7.7 (Google Colab) and 8.x. The figure is a ``matplotlib.figure.Figure`` outside pyplot: the
 inline backend never shows a second copy, and nothing accumulates however often a slider moves.
 
-Why an Image and not an Output with ``with output: display(...)``: no output capture is involved, so
-nothing can stack up, and notebook executors (nbclient, hence the book build) never emulate an Output
-widget, which intermittently stalls a cell until its timeout (jupyter/nbclient#312). In the static HTML
-book no kernel runs; the widget state keeps the first picture, so the page still shows it.
+Why an Image and not an Output with ``with output: display(...)``: no output is captured, so nothing
+can stack up, and a notebook executor (nbclient, hence the book build) has no Output widget to emulate;
+its emulation intermittently stalls a cell until the cell's timeout (jupyter/nbclient#312). In the static
+HTML book no kernel runs, but the saved widget state holds the picture, so the page still shows it.
 """
 
 import io
 import math
+from functools import lru_cache
 
 import ipywidgets as widgets
+import numpy as np
 from IPython.display import display
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from PIL import Image as PILImage
+
+from radam import frames, plotting, problems, schedules, theory
+from radam.numpy import SGD, AdaGrad, Adam, RAdam, RMSProp
 
 
 def slider(description, value, min, max, step):
@@ -121,21 +129,10 @@ def interactive_figure(draw, controls, nrows=1, ncols=1, figsize=(6.4, 4.2)):
 
 
 # The playground (chapter 9): warmup and beta values. ------------------------------------------------------------
-# Each figure is drawn in layers (a background, then layers over it). The live dashboard draws them all into one
-# FigureDashboard (any ipywidgets); radam.frames draws each layer over a grid of options in advance, so that the
+# Each figure is drawn in layers (a background, then layers over it). The live LayeredDashboard (any ipywidgets)
+# redraws only the layers a move changes; radam.frames draws each layer over a grid of options in advance, so that the
 # same dashboard keeps responding in the static HTML book, where no kernel runs. ``static=None`` picks frames
 # where ipywidgets has Stack (version 8) and the live figure elsewhere (Colab's ipywidgets 7.7).
-
-from functools import lru_cache  # noqa: E402
-
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from PIL import Image as PILImage  # noqa: E402
-
-from radam import frames, plotting, problems, schedules, theory  # noqa: E402
-from radam._validate import check_beta, check_sma_threshold  # noqa: E402
-from radam.numpy import SGD, AdaGrad, Adam, RAdam, RMSProp  # noqa: E402
 
 
 def _use_frames(static):
@@ -156,24 +153,30 @@ class LayeredDashboard(FigureDashboard):
 
     def __init__(self, layers, controls, nrows=1, ncols=1, figsize=(6.4, 4.2), dpi=80):
         self.layers = list(layers)
-        self.axes, self._background = None, None  # _background: (the background controls' values, saved pixels)
+        self.axes, self._background, self._drawn = None, None, []  # _background: (its controls' values, pixels)
         super().__init__(frames.draw_layers(self.layers), controls, nrows=nrows, ncols=ncols, figsize=figsize, dpi=dpi)
         self.widget.children[0].layout.flex_flow = "row wrap"
 
     def _draw_background(self, values):
+        """Draw the background afresh: its old artists go, the axes (and their ticks) stay, laid out once."""
         background = self.layers[0]
-        if self.axes is None:  # the first drawing lays the figure out, once
+        own = {name: values[name] for name in background.controls}
+        if self.axes is None:  # the first drawing lays the figure out
             FigureCanvasAgg(self.figure)
             self.figure.set_dpi(self.dpi)
             self.axes = self.figure.subplots(*self.shape)
-            background.draw(self.axes, **{name: values[name] for name in background.controls})
+            self._drawn = frames.added_artists(self.figure, lambda: background.draw(self.axes, **own))
             self.figure.canvas.draw()
             self.figure.set_layout_engine("none")
         else:
+            for artist in self._drawn:
+                artist.remove()
             for ax in self.figure.axes:
-                ax.cla()
-            background.draw(self.axes, **{name: values[name] for name in background.controls})
+                ax.relim()
+                ax.set_autoscale_on(True)
+            self._drawn = frames.added_artists(self.figure, lambda: background.draw(self.axes, **own))
         for ax in self.figure.axes:
+            ax.autoscale_view()
             ax.set_autoscale_on(False)  # the layers keep the background's limits
         self.figure.canvas.draw()
 
@@ -221,28 +224,6 @@ def _note(ax, text):
 # 1. Rectification explorer: beta_2 and sma_threshold -> rho_t, r_t, the first adaptive step, a matching warmup.
 
 
-def radam_multiplier(t, beta_2, sma_threshold=5.0):
-    """What multiplies lr_t in RAdam's adaptive step: r_t where rho_t >= sma_threshold, 0 before (no adaptive step)."""
-    rho = np.asarray(theory.rho_t(t, beta_2))
-    r = np.nan_to_num(theory.rectification(t, beta_2))
-    return np.where(rho >= check_sma_threshold(sma_threshold), r, 0.0)
-
-
-def matching_linear_warmup(beta_2, sma_threshold=5.0):
-    """The linear warmup length W whose lr_t / lr = min(1, t / W) best fits RAdam's multiplier (least squares).
-
-    Fitted over t = 1 .. 5 / (1 - beta_2) (r_t has reached 0.99 there) to 400 lengths spaced evenly on a log
-    scale; W comes out near the untuned 2 / (1 - beta_2) of Ma and Yarats (2019).
-    """
-    theory.first_adaptive_step(beta_2, sma_threshold)  # raises when rho_t never reaches sma_threshold
-    last = int(np.ceil(5.0 / (1.0 - check_beta("beta_2", beta_2))))
-    t = np.arange(1, last + 1)
-    target = radam_multiplier(t, beta_2, sma_threshold)
-    lengths = np.geomspace(1.0, last, 400)
-    errors = [np.sum((np.minimum(1.0, t / w) - target) ** 2) for w in lengths]
-    return float(lengths[int(np.argmin(errors))])
-
-
 def _log_steps(beta_2, periods=5.0):
     """Whole steps from 1 to periods / (1 - beta_2), evenly spaced on a log scale."""
     return np.unique(np.geomspace(1, max(periods / (1.0 - beta_2), 20), 300).round()).astype(int)
@@ -256,7 +237,7 @@ def _rectification_background(axes, one_minus_beta_2):
     left.axhline(rho_max, color="black", linestyle="--", linewidth=1, label=f"$\\rho_\\infty$ = {rho_max:.4g}")
     left.plot([], [], color=plotting.COLORS["RAdam"], linestyle=":", label="sma_threshold")
     left.set(xscale="log", yscale="log", ylim=(0.8, 3 * rho_max))
-    plotting.finish(left, f"$\\rho_t$ rises to $\\rho_\\infty$ (beta_2 = {beta_2:g})", "step $t$", "$\\rho_t$")
+    plotting.finish(left, f"$\\rho_t$ rises to $\\rho_\\infty$ (beta_2 = {beta_2:.4g})", "step $t$", "$\\rho_t$")
     left.legend(fontsize="small", loc="upper left")
     untuned = schedules.untuned_warmup_steps(beta_2)
     right.plot(t, theory.rectification(t, beta_2), color="0.6", linewidth=1, label="$r_t$ (where $\\rho_t > 4$)")
@@ -280,10 +261,10 @@ def _rectification_threshold(axes, one_minus_beta_2, sma_threshold):
     left.axvline(first, color=plotting.COLORS["RAdam"], linewidth=1)
     _note(left, f"sma_threshold = {sma_threshold:g}\nfirst adaptive step: t = {first}")
     t = _log_steps(beta_2)
-    warmup = matching_linear_warmup(beta_2, sma_threshold)
-    right.plot(t, radam_multiplier(t, beta_2, sma_threshold), color=plotting.COLORS["RAdam"], linewidth=2)
+    warmup = theory.matching_linear_warmup(beta_2, sma_threshold)
+    right.plot(t, theory.radam_multiplier(t, beta_2, sma_threshold), color=plotting.COLORS["RAdam"], linewidth=2)
     right.plot(t, np.minimum(1.0, t / warmup), color=plotting.COLORS["Adam + warmup"], linestyle=":", linewidth=2)
-    _note(right, f"best linear warmup: {warmup:.0f} steps\n= {warmup * (1 - beta_2):.2f} / (1 - beta_2)")
+    _note(right, f"best linear warmup: {warmup} steps\n= {warmup * (1 - beta_2):.2f} / (1 - beta_2)")
 
 
 def rectification_explorer(static=None):
@@ -449,7 +430,7 @@ def _variance_curves(one_minus_beta_2):
 def _variance_background(axes, one_minus_beta_2):
     left, right = axes
     t, beta_2, variance = _variance_curves(one_minus_beta_2)
-    rectified = variance * radam_multiplier(t, beta_2) ** 2
+    rectified = variance * theory.radam_multiplier(t, beta_2) ** 2
     floor = theory.adaptive_lr_variance_approx(t[-1], beta_2, rectified=True)
     left.plot(t, variance, color=plotting.COLORS["Adam"], linewidth=1.5, label="Adam: Var[$\\psi_t$]")
     left.plot([], [], color=plotting.COLORS["Adam + warmup"], linewidth=2, label="Adam + warmup: Var[$(lr_t/lr) \\psi_t$]")
@@ -457,10 +438,10 @@ def _variance_background(axes, one_minus_beta_2):
               label="RAdam: Var[$r_t \\psi_t$]")
     left.plot(t, theory.adaptive_lr_variance_approx(t, beta_2), color="black", linestyle=":", linewidth=1,
               label="approximation")
-    left.set(xscale="log", yscale="log", ylim=(floor / 5, 30.0), xlim=(1, t[-1]))
-    plotting.finish(left, f"Variance of the adaptive lr (beta_2 = {beta_2:g})", "step $t$", "variance")
+    left.set(xscale="log", yscale="log", ylim=(floor / 100, 30.0), xlim=(1, t[-1]))
+    plotting.finish(left, f"Variance of the adaptive lr (beta_2 = {beta_2:.4g})", "step $t$", "variance")
     left.legend(fontsize="small", loc="upper right")
-    right.plot(t, radam_multiplier(t, beta_2), color=plotting.COLORS["RAdam"], linewidth=1.5, label="RAdam: $r_t$")
+    right.plot(t, theory.radam_multiplier(t, beta_2), color=plotting.COLORS["RAdam"], linewidth=1.5, label="RAdam: $r_t$")
     right.plot([], [], color=plotting.COLORS["Adam + warmup"], linewidth=2, label="warmup: $lr_t / lr$")
     right.set(xscale="log", ylim=(-0.03, 1.08), xlim=(1, t[-1]))
     plotting.finish(right, "What multiplies lr", "step $t$", "$r_t$  or  $lr_t / lr$")
@@ -526,7 +507,7 @@ class CIFAR10Experiment:
         }
         self.button = widgets.Button(description="Run", button_style="primary", icon="play")
         self.progress = widgets.IntProgress(value=0, min=0, max=1)
-        self.status = widgets.Label("Press Run to train: nothing has been trained yet.")
+        self.status = widgets.Label("Not trained yet: press Run.")
         self.figure = Figure(figsize=(10, 3.6), layout="constrained")
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
         self.records, self.results = [], None
@@ -569,7 +550,7 @@ class CIFAR10Experiment:
                                                       settings["min_lr"])(t)
         right.plot(t / self.steps_per_epoch, np.full(len(t), 1e-3), color=plotting.color_for("Adam"), label="Adam: $lr$")
         right.plot(t / self.steps_per_epoch, lr_t, color=plotting.color_for("RAdam"), label="RAdam: $lr_t$")
-        right.plot(t / self.steps_per_epoch, lr_t * radam_multiplier(t, settings["beta_2"]), linestyle="--",
+        right.plot(t / self.steps_per_epoch, lr_t * theory.radam_multiplier(t, settings["beta_2"]), linestyle="--",
                    color=plotting.color_for("RAdam"), label="RAdam: $lr_t\\, r_t$")
         right.set_yscale("log")
         right.set_ylim(max(1e-7, settings["min_lr"] / 3), 3e-3)

@@ -145,12 +145,13 @@ def plain_python_radam(theta, grads, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
             warmup = total_steps * warmup_proportion
             decay = max(total_steps - warmup, 1)
             lr_t = lr * t / warmup if t <= warmup else lr + (min_lr - lr) * min(t - warmup, decay) / decay
-        theta -= lr_t * weight_decay * theta
+        rho_inf = 2 / (1 - beta_2) - 1
+        rho_t = rho_inf - 2 * t * beta_2**t / (1 - beta_2**t)
+        if rho_t >= sma_threshold or degenerated_to_sgd:  # a step that changes theta decays it first
+            theta -= lr_t * weight_decay * theta
         m = beta_1 * m + (1 - beta_1) * g
         v = beta_2 * v + (1 - beta_2) * g * g
         m_hat = m / (1 - beta_1**t)
-        rho_inf = 2 / (1 - beta_2) - 1
-        rho_t = rho_inf - 2 * t * beta_2**t / (1 - beta_2**t)
         if rho_t >= sma_threshold:
             r_t = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
             theta -= lr_t * r_t * m_hat * math.sqrt(1 - beta_2**t) / (math.sqrt(v) + epsilon)

@@ -12,7 +12,7 @@ import nbformat  # noqa: E402
 import pytest  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 
-from radam.widgets import FigureDashboard, interactive_figure, log_slider, slider  # noqa: E402
+from radam.widgets import FigureDashboard, choice_slider, interactive_figure, log_slider, slider  # noqa: E402
 
 
 def png_size(data):
@@ -74,6 +74,15 @@ def test_log_slider_spans_the_decades_and_checks_its_arguments():
         log_slider("lr", 2.0, 1e-3, 1.0)
 
 
+def test_choice_slider_offers_the_given_numbers():
+    s = choice_slider("rho", [0.5, 0.9, 0.999], 0.9)
+    assert (s.options, s.value, s.continuous_update) == ((0.5, 0.9, 0.999), 0.9, False)
+    s.value = 0.999
+    assert s.value == 0.999
+    with pytest.raises(ValueError, match=r"value must be one of the options \[0.5, 0.9\], got 0.99"):
+        choice_slider("rho", [0.5, 0.9], 0.99)
+
+
 def test_a_dashboard_needs_controls():
     with pytest.raises(ValueError, match="controls must name at least one widget, got none"):
         interactive_figure(lambda ax: None, {})
@@ -108,3 +117,59 @@ def test_in_a_kernel_the_cell_shows_the_widget_and_its_state_keeps_the_picture()
     (buffer,) = images[0]["buffers"]
     assert buffer["path"] == ["value"]
     assert png_size(base64.b64decode(buffer["data"])) == (640, 420)
+
+
+# The notebook display helpers the chapters use with the widgets (radam.plotting: show_source, table,
+# until_out_of_view).
+
+
+def test_show_source_displays_the_code_that_runs_with_its_file_and_lines(monkeypatch):
+    import inspect
+    import textwrap
+
+    import IPython.display
+
+    from radam.numpy import AdaGrad
+    from radam.plotting import show_source
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    show_source(AdaGrad.update)
+    (source,) = shown
+    lines, first = inspect.getsourcelines(AdaGrad.update)
+    assert source.text == textwrap.dedent("".join(lines))
+    assert source.text.startswith("def update(self, theta, g, slots, scratch, t, lr):")
+    markdown = source._repr_markdown_()
+    assert markdown.startswith(f"```python\n# radam/numpy.py, lines {first}-{first + len(lines) - 1}\ndef update")
+    assert markdown.endswith("theta -= scratch\n```")
+
+
+def test_source_code_fence_is_longer_than_any_backticks_inside():
+    from radam.plotting import SourceCode
+
+    assert SourceCode('s = "````"')._repr_markdown_() == '`````python\ns = "````"\n`````'
+
+
+def test_until_out_of_view_cuts_a_diverging_path_one_point_after_it_leaves_the_window():
+    from radam import problems
+    from radam.numpy import SGD
+    from radam.plotting import until_out_of_view
+
+    quadratic = problems.quadratic()
+    run = problems.run(SGD(learning_rate=0.6), quadratic, steps=50)  # x2 is multiplied by -1.4 per step
+    cut = until_out_of_view(quadratic, run)
+    (x1_min, x1_max), (x2_min, x2_max) = quadratic.bounds
+    inside = (cut.xs[:, 0] >= x1_min) & (cut.xs[:, 0] <= x1_max) & (cut.xs[:, 1] >= x2_min) & (cut.xs[:, 1] <= x2_max)
+    assert inside[:-1].all() and not inside[-1]
+    assert cut.xs.tolist() == run.xs[: len(cut.xs)].tolist() and len(cut.losses) == len(cut.xs) == 3
+    calm = problems.run(SGD(learning_rate=0.1), quadratic, steps=50)
+    assert until_out_of_view(quadratic, calm) is calm
+
+
+def test_table_escapes_and_aligns():
+    from radam.plotting import table
+
+    html = table(["step t", "m < 1"], [[1, "0.1000"], [10, "0.6513"]]).data
+    assert html.count("<tr>") == 3
+    assert '<th style="text-align: right">m &lt; 1</th>' in html
+    assert '<td style="text-align: left">10</td><td style="text-align: right">0.6513</td>' in html
