@@ -4,6 +4,7 @@ import csv
 import io
 import os
 import pickle
+import socket
 import tarfile
 
 import keras
@@ -106,6 +107,20 @@ def test_loader_downloads_the_official_archive_once(tmp_path, no_env, monkeypatc
     _, info = cifar10.load_cifar10(with_info=True)
     assert info.found_via == "Keras cache" and len(calls) == 1
     assert info.folder == str(tmp_path / "keras_home" / "datasets" / "cifar-10-batches-py")
+
+
+def test_failed_download_says_how_to_work_offline(tmp_path, no_env, monkeypatch):
+    seen_timeouts = []
+
+    def unreachable(fname, origin, file_hash, cache_dir, cache_subdir):
+        seen_timeouts.append(socket.getdefaulttimeout())
+        raise Exception(f"URL fetch failure on {origin}: None -- [Errno -2] Name or service not known")
+
+    monkeypatch.setattr(keras.utils, "get_file", unreachable)
+    with pytest.raises(ConnectionError, match="could not download CIFAR-10.*RADAM_CIFAR10_DIR"):
+        cifar10.load_cifar10()
+    assert seen_timeouts == [cifar10.DOWNLOAD_TIMEOUT_S]  # a stalled connection fails instead of hanging
+    assert socket.getdefaulttimeout() is None  # and the process-wide default is restored
 
 
 def test_missing_folder_and_missing_file_are_named(tmp_path, no_env):
