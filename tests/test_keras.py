@@ -39,15 +39,6 @@ CONFIGS = {
 }
 
 
-@pytest.fixture(params=["float32", "float64"])
-def floatx(request):
-    """Run the test with keras.config.floatx() set to float32 and float64 (restored afterwards)."""
-    previous = keras.config.floatx()
-    keras.config.set_floatx(request.param)
-    yield request.param
-    keras.config.set_floatx(previous)
-
-
 @pytest.fixture
 def float_policy():
     """Restore the global dtype policy after a test that changes it."""

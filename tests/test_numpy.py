@@ -121,15 +121,6 @@ def assert_close_to_scale(actual, expected, tolerance):
         np.testing.assert_allclose(a, e, rtol=0, atol=tolerance * scale)
 
 
-@pytest.fixture(params=["float32", "float64"])
-def floatx(request):
-    """keras.config.floatx() set to float32 or float64 for the test, restored afterwards."""
-    previous = keras.config.floatx()
-    keras.config.set_floatx(request.param)
-    yield request.param
-    keras.config.set_floatx(previous)
-
-
 def hyperparameters(name, dtype):
     _, _, single, double = CLASSIC[name]
     return single if dtype == "float32" else double
