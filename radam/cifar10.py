@@ -34,7 +34,7 @@ from keras import layers, ops
 
 from radam import schedules
 from radam._validate import check_beta, check_blog_schedule, check_non_negative, check_steps
-from radam.keras import RAdam
+from radam.keras import RAdam, warmup_then_linear_decay
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 """The label names, by label (as batches.meta lists them)."""
@@ -291,13 +291,7 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     def __call__(self, step):
         t = ops.cast(step, "float32") + 1.0
         lr = ops.convert_to_tensor(self.learning_rate, "float32")
-        falling = lr
-        if self.total_steps:
-            decay = max(self.total_steps - self.warmup_steps, 1.0)
-            falling = lr + (self.min_lr - lr) * ops.minimum(t - self.warmup_steps, decay) / decay
-        if self.warmup_steps == 0:
-            return falling
-        return ops.where(t <= self.warmup_steps, lr * t / self.warmup_steps, falling)
+        return warmup_then_linear_decay(lr, t, self.warmup_steps, self.total_steps, self.min_lr)
 
     def get_config(self):
         return {

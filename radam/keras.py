@@ -26,6 +26,21 @@ from radam._validate import (
 )
 
 
+def warmup_then_linear_decay(lr, t, warmup, total_steps, min_lr):
+    """lr_t of :func:`radam.schedules.warmup_then_linear_decay`, in ``keras.ops`` (t a 1-based float tensor).
+
+    lr * t / warmup for t <= warmup, then lr + (min_lr - lr) * min(t - warmup, decay) / decay with
+    decay = max(total_steps - warmup, 1); with total_steps = 0 only the linear warmup (then lr).
+    """
+    falling = lr
+    if total_steps:
+        decay = max(total_steps - warmup, 1.0)
+        falling = lr + (min_lr - lr) * ops.minimum(t - warmup, decay) / decay
+    if warmup == 0:
+        return falling
+    return ops.where(t <= warmup, lr * t / warmup, falling)
+
+
 @keras.saving.register_keras_serializable(package="radam")
 class RAdam(keras.optimizers.Optimizer):
     """Rectified Adam. At step t (1-based), with lr_t the scheduled learning rate::
@@ -117,12 +132,7 @@ class RAdam(keras.optimizers.Optimizer):
             return lr
         lr = ops.convert_to_tensor(lr)
         t = ops.cast(self.iterations + 1, lr.dtype)
-        warmup = self.total_steps * self.warmup_proportion
-        decay = max(self.total_steps - warmup, 1.0)
-        falling = lr + (self.min_lr - lr) * ops.minimum(t - warmup, decay) / decay
-        if warmup == 0:
-            return falling
-        return ops.where(t <= warmup, lr * t / warmup, falling)
+        return warmup_then_linear_decay(lr, t, self.total_steps * self.warmup_proportion, self.total_steps, self.min_lr)
 
     def _apply_weight_decay(self, variables):
         """Nothing: update_step applies the decay in the variable's dtype (the base class rounds it to float32)."""
