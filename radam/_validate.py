@@ -10,10 +10,19 @@ import numbers
 import numpy as np
 
 
+def shown(value, limit=40):
+    """repr(value), shortened to ``limit`` characters (a 400-digit integer stays readable in a message)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 12]}...({len(text)} chars)"
+
+
 def _number(name, value):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
+        raise ValueError(f"{name} must be a real number, got {shown(value)}")
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond the float range, e.g. 10**400
+        raise ValueError(f"{name} must be a finite number, got {shown(value)} (too large for a float)") from None
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
     return value
@@ -53,9 +62,14 @@ def check_fraction(name, value):
 
 def check_steps(name, value):
     """A whole number of steps >= 0 (total_steps; 0 switches the schedule off)."""
-    number = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+    try:
+        number = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+    except OverflowError:  # an int beyond the float range: the schedules compute t / total_steps in floats
+        raise ValueError(f"{name} must be a whole number below 2**53, got {shown(value)} (too large for a float)") from None
     if not number or value != int(value) or value < 0:
-        raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+        raise ValueError(f"{name} must be a whole number >= 0, got {shown(value)}")
+    if value >= 2**53:
+        raise ValueError(f"{name} must be a whole number below 2**53, got {shown(value)} (not exact as a float)")
     return int(value)
 
 
@@ -65,6 +79,16 @@ def check_sma_threshold(value):
     if value < 4:
         raise ValueError(f"sma_threshold must be >= 4 (r_t is undefined where rho_t < 4), got {value!r}")
     return value
+
+
+def check_epsilon_representable(epsilon, dtype, what):
+    """epsilon must not round to 0 in ``dtype``, the dtype of ``what`` (else sqrt(v) + epsilon is 0 where v = 0)."""
+    dtype = np.dtype(dtype)  # NumPy dtypes, and bfloat16 as ml_dtypes registers it
+    if float(np.asarray(epsilon, dtype=dtype)) == 0.0:
+        raise ValueError(
+            f"epsilon={epsilon!r} underflows to 0 in {dtype.name} (the dtype of {what}): the step "
+            f"m / (sqrt(v) + epsilon) would divide by 0 where v = 0; use a larger epsilon or a wider dtype"
+        )
 
 
 def check_flag(name, value):

@@ -33,8 +33,8 @@ import tensorflow as tf
 from keras import layers, ops
 
 from radam import schedules
-from radam._validate import check_beta, check_blog_schedule, check_non_negative, check_steps
-from radam.keras import RAdam, warmup_then_linear_decay
+from radam._validate import check_beta, check_blog_schedule, check_non_negative
+from radam.keras import RAdam, WarmupThenLinearDecay
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 """The label names, by label (as batches.meta lists them)."""
@@ -271,37 +271,6 @@ def build_model(mixed_precision=False):
 # ----------------------------------------------------------------------------------------------- arms
 
 
-@keras.saving.register_keras_serializable(package="radam")
-class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """lr_t = learning_rate * t / warmup_steps for t <= warmup_steps (t = step + 1, 1-based), then
-
-        lr_t = learning_rate + (min_lr - learning_rate) * min(t - warmup_steps, decay) / decay,
-        decay = max(total_steps - warmup_steps, 1)
-
-    when total_steps > 0, else lr_t = learning_rate: the Keras twin of ``radam.schedules.warmup_then_linear_decay``
-    (with warmup_steps = total_steps * warmup_proportion) and of ``radam.schedules.linear_warmup``.
-    """
-
-    def __init__(self, learning_rate, warmup_steps, total_steps=0, min_lr=0.0):
-        self.learning_rate = check_non_negative("learning_rate", learning_rate)
-        self.warmup_steps = check_non_negative("warmup_steps", warmup_steps)
-        self.total_steps = check_steps("total_steps", total_steps)
-        self.min_lr = check_non_negative("min_lr", min_lr)
-
-    def __call__(self, step):
-        t = ops.cast(step, "float32") + 1.0
-        lr = ops.convert_to_tensor(self.learning_rate, "float32")
-        return warmup_then_linear_decay(lr, t, self.warmup_steps, self.total_steps, self.min_lr)
-
-    def get_config(self):
-        return {
-            "learning_rate": self.learning_rate,
-            "warmup_steps": self.warmup_steps,
-            "total_steps": self.total_steps,
-            "min_lr": self.min_lr,
-        }
-
-
 _ARM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 
 
@@ -357,7 +326,7 @@ class Arm:
         if self.optimizer == "radam":
             learning_rate = self.learning_rate
             if self.warmup_steps:
-                learning_rate = WarmupLinearDecay(self.learning_rate, self.warmup_steps)
+                learning_rate = WarmupThenLinearDecay(self.learning_rate, self.warmup_steps)
             return RAdam(
                 learning_rate,
                 beta_1=self.beta_1,
@@ -369,9 +338,9 @@ class Arm:
         learning_rate = self.learning_rate
         if self.total_steps:
             warmup = self.total_steps * self.warmup_proportion
-            learning_rate = WarmupLinearDecay(self.learning_rate, warmup, self.total_steps, self.min_lr)
+            learning_rate = WarmupThenLinearDecay(self.learning_rate, warmup, self.total_steps, self.min_lr)
         elif self.warmup_steps:
-            learning_rate = WarmupLinearDecay(self.learning_rate, self.warmup_steps)
+            learning_rate = WarmupThenLinearDecay(self.learning_rate, self.warmup_steps)
         return keras.optimizers.Adam(learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)
 
     def config(self):

@@ -18,15 +18,17 @@ from radam import theory
 from radam._validate import (
     check_beta,
     check_blog_schedule,
+    check_epsilon_representable,
     check_flag,
     check_learning_rate,
     check_non_negative,
     check_positive,
     check_sma_threshold,
+    check_steps,
 )
 
 
-def warmup_then_linear_decay(lr, t, warmup, total_steps, min_lr):
+def warmup_then_linear_decay_rate(lr, t, warmup, total_steps, min_lr):
     """lr_t of :func:`radam.schedules.warmup_then_linear_decay`, in ``keras.ops`` (t a 1-based float tensor).
 
     lr * t / warmup for t <= warmup, then lr + (min_lr - lr) * min(t - warmup, decay) / decay with
@@ -39,6 +41,51 @@ def warmup_then_linear_decay(lr, t, warmup, total_steps, min_lr):
     if warmup == 0:
         return falling
     return ops.where(t <= warmup, lr * t / warmup, falling)
+
+
+@keras.saving.register_keras_serializable(package="radam")
+class WarmupThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """lr_t = learning_rate * t / warmup_steps for t <= warmup_steps (t = step + 1, 1-based), then
+
+        lr_t = learning_rate + (min_lr - learning_rate) * min(t - warmup_steps, decay) / decay,
+        decay = max(total_steps - warmup_steps, 1)
+
+    when total_steps > 0, else lr_t = learning_rate: a Keras schedule (for any Keras optimizer) that computes
+    :func:`radam.schedules.warmup_then_linear_decay` (with warmup_steps = total_steps * warmup_proportion) and
+    :func:`radam.schedules.linear_warmup` (total_steps = 0), through :func:`warmup_then_linear_decay_rate`.
+    """
+
+    def __init__(self, learning_rate, warmup_steps, total_steps=0, min_lr=0.0):
+        self.learning_rate = check_non_negative("learning_rate", learning_rate)
+        self.warmup_steps = check_non_negative("warmup_steps", warmup_steps)
+        self.total_steps = check_steps("total_steps", total_steps)
+        self.min_lr = check_non_negative("min_lr", min_lr)
+
+    def __call__(self, step):
+        t = ops.cast(step, "float32") + 1.0
+        lr = ops.convert_to_tensor(self.learning_rate, "float32")
+        return warmup_then_linear_decay_rate(lr, t, self.warmup_steps, self.total_steps, self.min_lr)
+
+    def get_config(self):
+        return {
+            "learning_rate": self.learning_rate,
+            "warmup_steps": self.warmup_steps,
+            "total_steps": self.total_steps,
+            "min_lr": self.min_lr,
+        }
+
+
+def _log(beta):
+    return math.log(beta) if beta > 0 else -math.inf
+
+
+def _numpy_dtype(name):
+    """The NumPy dtype of a Keras dtype name (bfloat16 through ml_dtypes, which Keras requires)."""
+    if name == "bfloat16":
+        import ml_dtypes
+
+        return ml_dtypes.bfloat16
+    return name
 
 
 @keras.saving.register_keras_serializable(package="radam")
@@ -119,6 +166,9 @@ class RAdam(keras.optimizers.Optimizer):
         """Create m and v, one of each per model variable, starting at zero."""
         if self.built:
             return
+        for variable in var_list:
+            dtype = keras.backend.standardize_dtype(variable.dtype)
+            check_epsilon_representable(self.epsilon, _numpy_dtype(dtype), f"variable {variable.path!r}")
         super().build(var_list)
         self._momentums, self._velocities = self.add_optimizer_variables(var_list, ["momentum", "velocity"])
 
@@ -132,48 +182,70 @@ class RAdam(keras.optimizers.Optimizer):
             return lr
         lr = ops.convert_to_tensor(lr)
         t = ops.cast(self.iterations + 1, lr.dtype)
-        return warmup_then_linear_decay(lr, t, self.total_steps * self.warmup_proportion, self.total_steps, self.min_lr)
+        return warmup_then_linear_decay_rate(lr, t, self.total_steps * self.warmup_proportion, self.total_steps, self.min_lr)
 
     def _apply_weight_decay(self, variables):
         """Nothing: update_step applies the decay in the variable's dtype (the base class rounds it to float32)."""
 
-    def _one_minus_power(self, beta, t):
-        """1 - beta^t, as -expm1(t log beta): no cancellation when beta^t is close to 1 in float32."""
-        log_beta = math.log(beta) if beta > 0 else -math.inf
-        return -ops.expm1(t * log_beta)
+    def _step_scalars(self, iterations, dtype):
+        """1 - beta_1^t, 1 - beta_2^t, rho_t and r_t at step t = iterations (a tensor), in ``dtype``.
 
-    def _rectification(self, t, bias_correction_2):
-        """rho_t and r_t at step t, given bias_correction_2 = 1 - beta_2^t (r_t is meaningful where rho_t >= 4)."""
+        ``dtype`` is float32, or float64 for float64 variables: never float16 or bfloat16, where
+        (rho_inf - 4)(rho_inf - 2) alone (about 4e6) overflows. 1 - beta^t is -expm1(t log beta), rho_t is
+        the cancellation-free form of :func:`radam.theory.rho_t`, and r_t^2 is ((rho_t - 4)(rho_t - 2) / rho_t) times
+        the constant rho_inf / ((rho_inf - 4)(rho_inf - 2)), kept in [0, 1] (r_t rises to 1 at rho_inf).
+        """
+        def constant(value):
+            return ops.convert_to_tensor(value, dtype)  # float64 constants stay exact (no trip through float32)
+
+        t = ops.cast(iterations, dtype)
+        bias_correction_1 = -ops.expm1(t * constant(_log(self.beta_1)))
+        log_beta_2 = -_log(self.beta_2)
+        bias_correction_2 = -ops.expm1(-t * constant(log_beta_2))
+        # rho_t as radam.theory.rho_t computes it: rho_inf - 2 t / (e^y - 1) with y = t L (L = -log beta_2),
+        # and below y = 1 (float32; 0.1 in float64) c + 2 t h(y), h(y) = 1 / y - 1 / (e^y - 1) as its series.
+        y = t * constant(log_beta_2)
+        small = ops.less(y, constant(1.0 if dtype == "float32" else 0.1))
+        z = ops.where(small, y, ops.zeros_like(y))
+        h = 0.5 - z / 12.0 + z**3 / 720.0 - z**5 / 30240.0 + z**7 / 1209600.0 - z**9 / 47900160.0
+        large = constant(theory.rho_inf(self.beta_2)) - 2.0 * t / ops.expm1(ops.where(small, ops.ones_like(y), y))
+        rho_t = ops.where(small, constant(theory.rho_offset(self.beta_2)) + 2.0 * t * h, large)
         rho_inf = theory.rho_inf(self.beta_2)
-        rho_t = rho_inf - 2 * t * (1 - bias_correction_2) / bias_correction_2
-        r_squared = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-        return rho_t, ops.sqrt(ops.maximum(r_squared, 0))
+        scale = rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0)) if rho_inf > 4 else 0.0
+        r_squared = (rho_t - 4.0) * (rho_t - 2.0) / rho_t * constant(scale)
+        return bias_correction_1, bias_correction_2, rho_t, ops.sqrt(ops.clip(r_squared, 0.0, 1.0))
+
+    def _adaptive(self, rho_t):
+        """rho_t >= sma_threshold, and never where rho_inf <= sma_threshold (rho_t < rho_inf: only rounding
+        could reach the threshold there, and r_t would be 0 / 0 where rho_inf = 4)."""
+        if theory.rho_inf(self.beta_2) <= self.sma_threshold:
+            return ops.zeros_like(rho_t) > 0
+        return rho_t >= self.sma_threshold
 
     @property
     def rectification(self):
         """r_t of the latest step (t = iterations); 0 before the first step and where rho_t < sma_threshold."""
-        t = ops.cast(ops.maximum(self.iterations, 1), "float32")
-        rho_t, r_t = self._rectification(t, self._one_minus_power(self.beta_2, t))
-        return ops.where((self.iterations >= 1) & (rho_t >= self.sma_threshold), r_t, 0.0)
+        _, _, rho_t, r_t = self._step_scalars(ops.maximum(self.iterations, 1), "float32")
+        return ops.where((self.iterations >= 1) & self._adaptive(rho_t), r_t, 0.0)
 
     def update_step(self, gradient, variable, learning_rate):
         """Decoupled weight decay theta -= lr_t * weight_decay * theta (on steps that change theta), then one RAdam step.
 
-        m_hat's 1 / (1 - beta_1^t) is folded into the scalar step size, as Keras's Adam folds it.
+        m_hat's 1 / (1 - beta_1^t) is folded into the scalar step size, as Keras's Adam folds it. The step's
+        scalars are computed in float32 (float64 for float64 variables) and cast to the variable's dtype last.
         """
-        dtype = variable.dtype
-        lr_t = ops.cast(learning_rate, dtype)
+        dtype = keras.backend.standardize_dtype(variable.dtype)
+        scalar_dtype = "float64" if dtype == "float64" else "float32"
+        lr_t = ops.cast(learning_rate, scalar_dtype)
         g = ops.cast(gradient, dtype)
-        t = ops.cast(self.iterations + 1, dtype)
-        bias_correction_1 = self._one_minus_power(self.beta_1, t)
-        bias_correction_2 = self._one_minus_power(self.beta_2, t)
-        rho_t, r_t = self._rectification(t, bias_correction_2)
+        bias_correction_1, bias_correction_2, rho_t, r_t = self._step_scalars(self.iterations + 1, scalar_dtype)
+        adaptive = self._adaptive(rho_t)
 
         if self.weight_decay and self._use_weight_decay(variable):
-            decay = lr_t * ops.convert_to_tensor(self.weight_decay, dtype)
+            decay = lr_t * ops.convert_to_tensor(self.weight_decay, scalar_dtype)
             if not self.degenerated_to_sgd:  # no step below the threshold: no decay either
-                decay = ops.where(rho_t >= self.sma_threshold, decay, ops.zeros_like(decay))
-            self.assign_sub(variable, ops.multiply(variable, decay))
+                decay = ops.where(adaptive, decay, ops.zeros_like(decay))
+            self.assign_sub(variable, ops.multiply(variable, ops.cast(decay, dtype)))
 
         index = self._get_variable_index(variable)
         m = self._momentums[index]
@@ -182,13 +254,14 @@ class RAdam(keras.optimizers.Optimizer):
         self.assign_add(v, ops.multiply(ops.subtract(ops.square(g), v), 1 - self.beta_2))
 
         def rectified_step():
-            step_size = lr_t * r_t * ops.sqrt(bias_correction_2) / bias_correction_1
+            step_size = ops.cast(lr_t * r_t * ops.sqrt(bias_correction_2) / bias_correction_1, dtype)
             return ops.divide(ops.multiply(m, step_size), ops.add(ops.sqrt(v), self.epsilon))
 
         def sgd_step():
-            return ops.multiply(m, lr_t / bias_correction_1 if self.degenerated_to_sgd else 0)
+            step_size = lr_t / bias_correction_1 if self.degenerated_to_sgd else ops.zeros_like(lr_t)
+            return ops.multiply(m, ops.cast(step_size, dtype))
 
-        self.assign_sub(variable, ops.cond(rho_t >= self.sma_threshold, rectified_step, sgd_step))
+        self.assign_sub(variable, ops.cond(adaptive, rectified_step, sgd_step))
 
     def get_config(self):
         config = super().get_config()

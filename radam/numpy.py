@@ -298,7 +298,7 @@ class RAdam(Adam):
     def step(self, params, grads):
         """Take one step; r_t (None while rho_t < sma_threshold) is computed once, for all the arrays."""
         t = self.iterations + 1
-        self._r_t = theory.rectification(t, self.beta_2) if theory.rho_t(t, self.beta_2) >= self.sma_threshold else None
+        self._r_t = theory.rectification(t, self.beta_2) if theory.is_adaptive(t, self.beta_2, self.sma_threshold) else None
         super().step(params, grads)
 
     def update(self, theta, g, slots, scratch, t, lr):

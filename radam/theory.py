@@ -29,20 +29,65 @@ def rho_inf(beta_2):
     return 2.0 / (1.0 - beta_2) - 1.0
 
 
+def rho_offset(beta_2):
+    """c = rho_inf - 2 / L with L = -log(beta_2): the constant of the cancellation-free form of rho_t.
+
+    c = delta / 6 + delta^2 / 12 + O(delta^3) with delta = 1 - beta_2 (the series where the direct
+    difference of two numbers near 2 / delta would lose its digits); 1 for beta_2 = 0.
+    """
+    delta = 1.0 - check_beta("beta_2", beta_2)
+    if delta < 1e-4:
+        return delta / 6.0 + delta * delta / 12.0
+    if beta_2 == 0:
+        return 1.0  # L = inf, 2 / L = 0: c = rho_inf = 1
+    return 2.0 / delta - 1.0 - 2.0 / -np.log(beta_2)
+
+
 def rho_t(t, beta_2):
-    """rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t): rho_1 = 1, rising towards rho_inf."""
+    """rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t): rho_1 = 1, rising towards rho_inf.
+
+    With L = -log(beta_2) and y = t L this is rho_inf - 2 t / (e^y - 1), computed so with expm1 where
+    y >= 0.1. Below, rho_inf and 2 t / (e^y - 1) are two numbers near 2 / L whose difference loses every
+    digit when beta_2 is close to 1 (rho_inf = 2e9 at 1 - 1e-9), so there it is c + 2 t h(y) with
+    h(y) = 1 / y - 1 / (e^y - 1) = 1/2 - y/12 + y^3/720 - ... (its Taylor series) and c = rho_inf - 2 / L
+    (:func:`rho_offset`): the same number, without the cancellation.
+    """
     steps = _steps(t)
-    beta_2_t = check_beta("beta_2", beta_2) ** steps
-    return _output(t, rho_inf(beta_2) - 2.0 * steps * beta_2_t / (1.0 - beta_2_t))
+    beta_2 = check_beta("beta_2", beta_2)
+    if beta_2 == 0:
+        return _output(t, np.ones_like(steps))
+    y = steps * -np.log(beta_2)
+    small = y < 0.1
+    z = np.where(small, y, 0.0)
+    h = 0.5 - z / 12.0 + z**3 / 720.0 - z**5 / 30240.0 + z**7 / 1209600.0 - z**9 / 47900160.0
+    with np.errstate(over="ignore"):
+        large = rho_inf(beta_2) - 2.0 * steps / np.expm1(np.where(small, 1.0, y))
+    rho = np.where(small, rho_offset(beta_2) + 2.0 * steps * h, large)
+    return _output(t, np.minimum(rho, rho_inf(beta_2)))  # rounding must not lift it above rho_inf
 
 
 def rectification(t, beta_2):
-    """r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)); NaN where rho_t <= 4."""
+    """r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)); NaN where rho_t <= 4.
+
+    r_t rises to 1 as rho_t -> rho_inf; it is kept in [0, 1] against rounding, and NaN at every step where
+    rho_inf <= 4 (rho_t < rho_inf: r_t is never defined there).
+    """
     rho = np.asarray(rho_t(t, beta_2))
     rho_max = rho_inf(beta_2)
+    if rho_max <= 4.0:
+        return _output(t, np.full(rho.shape, np.nan))
+    scale = rho_max / ((rho_max - 4.0) * (rho_max - 2.0))
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.sqrt((rho - 4.0) * (rho - 2.0) * rho_max / ((rho_max - 4.0) * (rho_max - 2.0) * rho))
+        r = np.sqrt(np.clip((rho - 4.0) * (rho - 2.0) / rho * scale, 0.0, 1.0))
     return _output(t, np.where(rho > 4.0, r, np.nan))
+
+
+def is_adaptive(t, beta_2, sma_threshold):
+    """Whether RAdam's step t is the rectified adaptive one: rho_t >= sma_threshold, and never where
+    rho_inf <= sma_threshold (rho_t < rho_inf, so only rounding could reach the threshold there)."""
+    rho = np.asarray(rho_t(t, beta_2))
+    adaptive = (rho >= sma_threshold) & (rho_inf(beta_2) > sma_threshold)
+    return bool(adaptive) if np.ndim(t) == 0 else adaptive
 
 
 def first_adaptive_step(beta_2, sma_threshold=5.0):
@@ -108,9 +153,8 @@ def adaptive_lr_variance_approx(t, beta_2, sigma=1.0, *, rectified=False):
 
 def radam_multiplier(t, beta_2, sma_threshold=5.0):
     """What multiplies lr_t in RAdam's adaptive step: r_t where rho_t >= sma_threshold, 0 before (no adaptive step)."""
-    rho = np.asarray(rho_t(t, beta_2))
     r = np.nan_to_num(rectification(t, beta_2))
-    return np.where(rho >= check_sma_threshold(sma_threshold), r, 0.0)
+    return np.where(is_adaptive(t, beta_2, check_sma_threshold(sma_threshold)), r, 0.0)
 
 
 def matching_linear_warmup(beta_2, sma_threshold=5.0):

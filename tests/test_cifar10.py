@@ -12,6 +12,7 @@ import matplotlib
 import numpy as np
 import pytest
 
+import radam.keras
 from radam import cifar10, plotting, schedules
 from radam.cifar10 import Arm, CIFAR10FileError, Results
 
@@ -224,9 +225,9 @@ def test_mixed_precision_model_keeps_a_float32_softmax():
 @pytest.mark.parametrize(
     "keras_schedule, reference",
     [
-        (cifar10.WarmupLinearDecay(1e-3, 500.0, 5000, 1e-5), schedules.warmup_then_linear_decay(1e-3, 5000, 0.1, 1e-5)),
-        (cifar10.WarmupLinearDecay(1e-3, 2000.0), schedules.untuned_linear_warmup(1e-3, 0.999)),
-        (cifar10.WarmupLinearDecay(2e-3, 0.0, 300, 0.0), schedules.warmup_then_linear_decay(2e-3, 300, 0.0, 0.0)),
+        (radam.keras.WarmupThenLinearDecay(1e-3, 500.0, 5000, 1e-5), schedules.warmup_then_linear_decay(1e-3, 5000, 0.1, 1e-5)),
+        (radam.keras.WarmupThenLinearDecay(1e-3, 2000.0), schedules.untuned_linear_warmup(1e-3, 0.999)),
+        (radam.keras.WarmupThenLinearDecay(2e-3, 0.0, 300, 0.0), schedules.warmup_then_linear_decay(2e-3, 300, 0.0, 0.0)),
     ],
 )
 def test_keras_schedule_matches_the_numpy_schedules(keras_schedule, reference):
