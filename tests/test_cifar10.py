@@ -12,6 +12,8 @@ import matplotlib
 import numpy as np
 import pytest
 
+import radam.cifar10.data
+import radam.cifar10.runner
 import radam.keras
 from radam import cifar10, plotting, schedules
 from radam.cifar10 import Arm, CIFAR10FileError, Results
@@ -120,7 +122,7 @@ def test_failed_download_says_how_to_work_offline(tmp_path, no_env, monkeypatch)
     monkeypatch.setattr(keras.utils, "get_file", unreachable)
     with pytest.raises(ConnectionError, match="could not download CIFAR-10.*RADAM_CIFAR10_DIR"):
         cifar10.load_cifar10()
-    assert seen_timeouts == [cifar10.DOWNLOAD_TIMEOUT_S]  # a stalled connection fails instead of hanging
+    assert seen_timeouts == [cifar10.data.DOWNLOAD_TIMEOUT_S]  # a stalled connection fails instead of hanging
     assert socket.getdefaulttimeout() is None  # and the process-wide default is restored
 
 
@@ -349,7 +351,7 @@ def test_arms_of_a_seed_share_initial_weights_and_batches():
     results = cifar10.run_experiment(arms, 1, [0, 1], data=tiny_data(), batch_size=16, progress=False)
     digests = {(run["arm"], run["seed"]): run["initial_weights"] for run in results.runs}
     keras.utils.set_random_seed(1)
-    expected = cifar10._digest([v.numpy() for v in cifar10.build_model().variables])
+    expected = cifar10.runner._digest([v.numpy() for v in cifar10.build_model().variables])
     assert digests[("adam", 1)] == digests[("adam-again", 1)] == digests[("radam", 1)] == expected
     assert digests[("adam", 0)] == digests[("radam", 0)] != expected
     # Same weights, batches and dropout masks: two arms with the same optimizer train identically.

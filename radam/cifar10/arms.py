@@ -1,0 +1,135 @@
+"""The optimizer arms of the CIFAR-10 experiment: an Arm is a name and the optimizer (and schedule) it trains with."""
+
+import dataclasses
+import re
+
+import keras
+
+from radam import schedules
+from radam._validate import check_beta, check_blog_schedule, check_non_negative
+from radam.keras import RAdam, WarmupThenLinearDecay
+
+
+_ARM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+
+
+@dataclasses.dataclass(frozen=True)
+class Arm:
+    """One arm of the experiment: a name and the optimizer it trains with.
+
+    ``optimizer`` is "adam" (``keras.optimizers.Adam``) or "radam" (:class:`radam.keras.RAdam`). With
+    total_steps > 0 the rate follows the blog's schedule (warmup over total_steps * warmup_proportion steps,
+    linear fall to min_lr at total_steps); with warmup_steps > 0 it rises linearly over warmup_steps, then stays.
+    """
+
+    name: str
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    total_steps: int = 0
+    warmup_proportion: float = 0.1
+    min_lr: float = 0.0
+    warmup_steps: float = 0.0
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not _ARM_NAME.fullmatch(self.name):
+            raise ValueError(f"arm name must be letters, digits and . _ + - (no spaces), got {self.name!r}")
+        if self.optimizer not in ("adam", "radam"):
+            raise ValueError(f"optimizer must be 'adam' or 'radam', got {self.optimizer!r}")
+        set_ = object.__setattr__
+        set_(self, "learning_rate", check_non_negative("learning_rate", self.learning_rate))
+        set_(self, "beta_1", check_beta("beta_1", self.beta_1))
+        set_(self, "beta_2", check_beta("beta_2", self.beta_2))
+        blog = check_blog_schedule(self.learning_rate, self.total_steps, self.warmup_proportion, self.min_lr)
+        for key, value in zip(("total_steps", "warmup_proportion", "min_lr"), blog):
+            set_(self, key, value)
+        set_(self, "warmup_steps", check_non_negative("warmup_steps", self.warmup_steps))
+        if self.total_steps and self.warmup_steps:
+            raise ValueError(
+                f"arm {self.name!r}: give total_steps (the blog's schedule) or warmup_steps (warmup only), not both"
+            )
+
+    def lr_at(self, t):
+        """lr_t, the scheduled learning rate of the update at the 1-based step t (a number or an array)."""
+        if self.total_steps:
+            schedule = schedules.warmup_then_linear_decay(
+                self.learning_rate, self.total_steps, self.warmup_proportion, self.min_lr
+            )
+        else:
+            schedule = schedules.linear_warmup(self.learning_rate, self.warmup_steps)
+        return schedule(t)
+
+    def make_optimizer(self):
+        """A fresh Keras optimizer for this arm."""
+        if self.optimizer == "radam":
+            learning_rate = self.learning_rate
+            if self.warmup_steps:
+                learning_rate = WarmupThenLinearDecay(self.learning_rate, self.warmup_steps)
+            return RAdam(
+                learning_rate,
+                beta_1=self.beta_1,
+                beta_2=self.beta_2,
+                total_steps=self.total_steps,
+                warmup_proportion=self.warmup_proportion,
+                min_lr=self.min_lr,
+            )
+        learning_rate = self.learning_rate
+        if self.total_steps:
+            warmup = self.total_steps * self.warmup_proportion
+            learning_rate = WarmupThenLinearDecay(self.learning_rate, warmup, self.total_steps, self.min_lr)
+        elif self.warmup_steps:
+            learning_rate = WarmupThenLinearDecay(self.learning_rate, self.warmup_steps)
+        return keras.optimizers.Adam(learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)
+
+    def config(self):
+        """The arm's fields as a plain dict; ``Arm(**arm.config())`` rebuilds it."""
+        return dataclasses.asdict(self)
+
+
+NAMED_ARMS = {
+    arm.name: arm
+    for arm in (
+        Arm("adam"),
+        Arm("adam-warmup", warmup_steps=schedules.untuned_warmup_steps(0.999)),
+        Arm("adam-blog", total_steps=5000, warmup_proportion=0.1, min_lr=1e-5),
+        Arm("radam", "radam"),
+        Arm("radam-blog", "radam", total_steps=5000, warmup_proportion=0.1, min_lr=1e-5),
+    )
+}
+"""The named arms: the blog's two (adam, radam-blog) and the controls that separate optimizer from schedule:
+Adam with the untuned warmup 2 / (1 - beta_2) (adam-warmup), Adam with the blog's schedule (adam-blog), and
+RAdam at a constant rate (radam)."""
+
+
+def get_arm(name):
+    """The named arm ``name`` (see :data:`NAMED_ARMS`)."""
+    if name not in NAMED_ARMS:
+        raise ValueError(f"unknown arm {name!r}; choose from {', '.join(NAMED_ARMS)}, or define a custom arm")
+    return NAMED_ARMS[name]
+
+
+def parse_arm(spec):
+    """A custom arm from ``"NAME:key=value,key=value"``, keys being Arm fields, e.g.
+    ``"radam-b0.99:optimizer=radam,beta_2=0.99"``; ``warmup_steps=untuned`` means 2 / (1 - beta_2)."""
+    name, _, body = spec.partition(":")
+    fields = {f.name: f.type for f in dataclasses.fields(Arm) if f.name != "name"}
+    values = {}
+    for item in filter(None, body.split(",")):
+        key, eq, text = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if key not in fields or not eq:
+            raise ValueError(f"arm spec {spec!r}: expected key=value with a key from {', '.join(fields)}, got {item!r}")
+        values[key] = text.strip()
+    converted = {}
+    for key, text in values.items():
+        if key == "optimizer" or (key == "warmup_steps" and text == "untuned"):
+            converted[key] = text
+            continue
+        try:
+            converted[key] = int(text) if fields[key] is int else float(text)
+        except ValueError:
+            raise ValueError(f"arm spec {spec!r}: {key} must be a number, got {text!r}") from None
+    if converted.get("warmup_steps") == "untuned":
+        converted["warmup_steps"] = schedules.untuned_warmup_steps(converted.get("beta_2", 0.999))
+    return Arm(name.strip(), **converted)
