@@ -132,16 +132,26 @@ class TrainingRun:
     step_size: np.ndarray
     model: MLP
 
+    def at(self, step, metric):
+        """The recorded ``metric`` (loss, accuracy or dead) at ``step``, which must be among ``steps``."""
+        found = np.flatnonzero(self.steps == step)
+        if not found.size:
+            raise ValueError(f"step {step!r} was not recorded; recorded steps: {self.steps.tolist()}")
+        return float(getattr(self, metric)[found[0]])
+
 
 def train(optimizer, data, hidden=128, seed=0, steps=1000, batch_size=64, record_at=None):
     """Train a fresh ``MLP(seed=seed)`` on ``data`` with ``optimizer`` for ``steps`` minibatch steps.
 
-    Minibatches are drawn with replacement from a generator seeded with ``seed``, so a run is reproducible.
+    Minibatches are drawn with replacement from a generator seeded with ``seed``, so a run is reproducible;
+    ``batch_size=None`` uses the whole data set at every step instead (exact gradients: no gradient noise).
     ``record_at`` lists the steps at which to evaluate on the whole data set (default: 0 to 20, then every 50).
     With threadpoolctl installed, BLAS runs on one thread meanwhile (the products are too small to share).
     """
     steps = check_steps("steps", steps)
-    batch_size = _whole("batch_size", batch_size, 1)
+    full = batch_size is None
+    if not full:
+        batch_size = _whole("batch_size", batch_size, 1)
     if record_at is None:
         record_at = np.r_[0:21, 50 : steps + 1 : 50]
     record_at = np.unique(np.asarray(record_at, dtype=int))
@@ -163,8 +173,11 @@ def train(optimizer, data, hidden=128, seed=0, steps=1000, batch_size=64, record
         if 0 in recorded:
             record(0)
         for t in range(1, steps + 1):
-            batch = rng.integers(0, len(data.y), batch_size)
-            batch_loss[t - 1], grads = model.loss_and_gradients(data.X[batch], data.y[batch])
+            if full:
+                batch_loss[t - 1], grads = model.loss_and_gradients(data.X, data.y)
+            else:
+                batch = rng.integers(0, len(data.y), batch_size)
+                batch_loss[t - 1], grads = model.loss_and_gradients(data.X[batch], data.y[batch])
             for copy, p in zip(before, model.params):
                 copy[...] = p
             optimizer.step(model.params, grads)
@@ -173,3 +186,27 @@ def train(optimizer, data, hidden=128, seed=0, steps=1000, batch_size=64, record
                 record(t)
     columns = np.array(records, dtype=float).reshape(-1, 4).T
     return TrainingRun(columns[0].astype(int), columns[1], columns[2], columns[3], batch_loss, step_size, model)
+
+
+def keras_lockstep(numpy_optimizer, keras_optimizer, data, steps=30, seed=0, batch_size=64, hidden=128):
+    """Train ``MLP(seed)`` with a :mod:`radam.numpy` optimizer and apply the same gradients, step by step, to a
+    float32 Keras copy of its weights with a Keras optimizer (Keras is imported here, not before).
+
+    Returns (the NumPy-trained model, an MLP holding the Keras weights, the largest weight difference seen
+    at any step). Minibatches are drawn as :func:`train` draws them.
+    """
+    import keras
+
+    steps = check_steps("steps", steps)
+    model = MLP(data.X.shape[1], hidden, data.classes, seed)
+    variables = [keras.Variable(p.astype("float32")) for p in model.params]
+    rng, worst = np.random.default_rng(seed), 0.0
+    for _ in range(steps):
+        batch = rng.integers(0, len(data.y), batch_size)
+        grads = model.loss_and_gradients(data.X[batch], data.y[batch])[1]
+        keras_optimizer.apply_gradients(zip([g.astype("float32") for g in grads], variables))
+        numpy_optimizer.step(model.params, grads)
+        worst = max(worst, max(float(np.max(np.abs(p - v.numpy()))) for p, v in zip(model.params, variables)))
+    keras_model = MLP(data.X.shape[1], hidden, data.classes, seed)
+    keras_model.params = [v.numpy().astype(np.float64) for v in variables]
+    return model, keras_model, worst

@@ -8,15 +8,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 COLORS = {
-    "SGD": "#7f7f7f",
-    "momentum": "#8c564b",
-    "AdaGrad": "#2ca02c",
-    "RMSProp": "#9467bd",
-    "Adam": "#1f77b4",
-    "Adam + warmup": "#17becf",
-    "RAdam": "#d62728",
+    "SGD": "#000000",
+    "momentum": "#CC79A7",
+    "AdaGrad": "#E69F00",
+    "RMSProp": "#56B4E9",
+    "Adam": "#0072B2",
+    "Adam + warmup": "#009E73",
+    "RAdam": "#D55E00",
 }
-"""A fixed colour per optimizer label."""
+"""A fixed colour per optimizer label, from the colour-blind-safe palette of Okabe and Ito: black, reddish
+purple, orange, sky blue, blue, bluish green, vermillion. Adam (blue), Adam + warmup (green) and RAdam
+(vermillion) stay apart under red-green colour blindness too (``tests/test_plotting_runs.py`` checks)."""
+
+CONTENT_WIDTH = 7.5
+"""Inches of the book's content column: figures this wide show at full size, their ticks readable."""
 
 
 def color_for(label, index=0):
@@ -271,7 +276,8 @@ def psi_variance(beta_2=0.999, steps=2000, ax=None, samples=20_000, seed=0, show
 def table(header, rows):
     """A small HTML table of already formatted values: first column left-aligned, the others right-aligned.
 
-    It shows the same in Jupyter, Colab and the built book (which renders Markdown tables in outputs as text).
+    It shows the same in Jupyter, Colab and the built book (which renders Markdown tables in outputs as text);
+    a table wider than the page scrolls sideways instead of being cut off.
     """
     from html import escape
 
@@ -284,4 +290,5 @@ def table(header, rows):
         )
 
     body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows)
-    return HTML(f'<table class="table"><thead><tr>{cells(header, "th")}</tr></thead><tbody>{body}</tbody></table>')
+    table = f'<table class="table"><thead><tr>{cells(header, "th")}</tr></thead><tbody>{body}</tbody></table>'
+    return HTML(f'<div style="overflow-x: auto; max-width: 100%">{table}</div>')  # wide tables scroll

@@ -103,3 +103,21 @@ def test_adam_without_warmup_kills_units_in_ten_steps():
 def test_bad_arguments_name_themselves(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_full_batch_training_uses_the_exact_gradient():
+    data = synthetic_images(n_samples=100, pixels=8, seed=1)
+    run = train(SGD(learning_rate=0.1), data, hidden=6, seed=2, steps=3, batch_size=None, record_at=[0, 3])
+    loss, grads = MLP(8, 6, 10, seed=2).loss_and_gradients(data.X, data.y)
+    assert run.batch_loss[0] == loss
+    assert run.step_size[0] == pytest.approx(0.1 * np.sqrt(sum(np.sum(g * g) for g in grads)), rel=1e-12)
+    again = train(SGD(learning_rate=0.1), data, hidden=6, seed=5, steps=3, batch_size=None, record_at=[3])
+    assert again.batch_loss[0] != run.batch_loss[0]  # the seed still sets the initial weights
+
+
+def test_training_run_at_reads_a_recorded_step():
+    data = synthetic_images(n_samples=50, pixels=4, seed=0)
+    run = train(SGD(learning_rate=0.1), data, hidden=4, steps=5, batch_size=8, record_at=[0, 5])
+    assert run.at(5, "accuracy") == run.accuracy[1] and run.at(0, "dead") == run.dead[0]
+    with pytest.raises(ValueError, match="not recorded"):
+        run.at(3, "loss")
