@@ -1,224 +1,26 @@
-"""The CIFAR-10 experiment: loader, model, arms, resumable runner, CLI and figures, on tiny generated data."""
+"""The CIFAR-10 experiment: arms, resumable runner, results, CLI and figures, on tiny generated data.
+
+The loader's tests are in test_cifar10_data.py, the model's in test_cifar10_model.py.
+"""
 
 import csv
 import io
 import os
-import pickle
-import socket
-import tarfile
 
 import keras
 import matplotlib
 import numpy as np
 import pytest
 
-import radam.cifar10.data
 import radam.cifar10.runner
 import radam.keras
+from cifar10_files import make_cifar, no_env  # noqa: F401 (no_env is a fixture)
 from radam import cifar10, plotting, schedules
-from radam.cifar10 import Arm, CIFAR10FileError, Results
+from radam.cifar10 import Arm, Results
 
 matplotlib.use("Agg")
 
 TIME_FIELDS = ("train_time_s", "eval_time_s", "images_per_second")
-
-
-def to_rows(images):
-    """The python-version layout, written from its description: 1024 red, 1024 green, 1024 blue, row-major."""
-    n = len(images)
-    return np.concatenate([images[..., c].reshape(n, 1024) for c in range(3)], axis=1)
-
-
-def write_batch(path, images, labels, **extra):
-    batch = {b"batch_label": b"test batch", b"labels": [int(y) for y in labels], b"data": to_rows(images)}
-    batch[b"filenames"] = [f"img_{i}.png".encode() for i in range(len(images))]
-    batch.update(extra)
-    with open(path, "wb") as f:
-        pickle.dump(batch, f, protocol=2)
-
-
-def make_cifar(folder, counts=(3, 1, 2, 5, 4), n_test=7, seed=0):
-    """Tiny batch files with odd row counts; returns the arrays they hold."""
-    rng = np.random.default_rng(seed)
-    os.makedirs(folder, exist_ok=True)
-    images = rng.integers(0, 256, (sum(counts) + n_test, 32, 32, 3), dtype=np.uint8)
-    labels = rng.integers(0, 10, len(images))
-    start = 0
-    for name, n in zip([*cifar10.TRAIN_FILES, cifar10.TEST_FILE], [*counts, n_test]):
-        write_batch(os.path.join(folder, name), images[start : start + n], labels[start : start + n])
-        start += n
-    train = sum(counts)
-    return (images[:train], labels[:train]), (images[train:], labels[train:])
-
-
-@pytest.fixture
-def no_env(monkeypatch, tmp_path):
-    """No RADAM_CIFAR10_DIR and an empty Keras home, so nothing outside tmp_path is found."""
-    monkeypatch.delenv("RADAM_CIFAR10_DIR", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-
-
-# ------------------------------------------------------------------------------------------ loader
-
-
-def test_loader_reads_odd_row_counts_into_nhwc(tmp_path, no_env):
-    (x_train, y_train), (x_test, y_test) = make_cifar(tmp_path / "c")
-    (a_train, b_train), (a_test, b_test) = cifar10.load_cifar10(tmp_path / "c")
-    assert a_train.shape == (15, 32, 32, 3) and a_train.dtype == np.uint8
-    assert a_test.shape == (7, 32, 32, 3)
-    assert b_train.shape == (15,) and b_train.dtype == np.int64
-    np.testing.assert_array_equal(a_train, x_train)
-    np.testing.assert_array_equal(a_test, x_test)
-    np.testing.assert_array_equal(b_train, y_train)
-    np.testing.assert_array_equal(b_test, y_test)
-
-
-def test_loader_finds_data_dir_then_env_then_keras_cache(tmp_path, no_env, monkeypatch):
-    make_cifar(tmp_path / "a", counts=(1, 1, 1, 1, 1))
-    make_cifar(tmp_path / "b", counts=(2, 2, 2, 2, 2))
-    make_cifar(tmp_path / "keras_home" / "datasets" / "cifar-10-batches-py", counts=(3, 3, 3, 3, 3))
-    _, info = cifar10.load_cifar10(with_info=True)
-    assert (info.found_via, info.n_train, info.n_test) == ("Keras cache", 15, 7)
-    monkeypatch.setenv("RADAM_CIFAR10_DIR", str(tmp_path / "b"))
-    _, info = cifar10.load_cifar10(with_info=True)
-    assert (info.found_via, info.folder, info.n_train) == ("RADAM_CIFAR10_DIR", str(tmp_path / "b"), 10)
-    _, info = cifar10.load_cifar10(tmp_path / "a", with_info=True)
-    assert (info.found_via, info.n_train) == ("data_dir", 5)
-    assert str(info) == f"CIFAR-10 from {tmp_path / 'a'} (data_dir): 5 training and 7 test images"
-
-
-def test_loader_downloads_the_official_archive_once(tmp_path, no_env, monkeypatch):
-    source = tmp_path / "source" / "cifar-10-batches-py"
-    (x_train, _), _ = make_cifar(source)
-    (source / "batches.meta").write_bytes(pickle.dumps({b"label_names": [b"airplane"]}, protocol=2))
-    archive = tmp_path / "served.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(source, arcname="cifar-10-batches-py")
-    calls = []
-
-    def fake_get_file(fname, origin, file_hash, cache_dir, cache_subdir):
-        calls.append((fname, origin, file_hash))
-        target = os.path.join(cache_dir, cache_subdir, fname)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        os.replace(archive, target)
-        return target
-
-    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
-    (a_train, _), _ = cifar10.load_cifar10()
-    np.testing.assert_array_equal(a_train, x_train)
-    assert calls == [("cifar-10-python.tar.gz", cifar10.CIFAR10_URL, cifar10.CIFAR10_SHA256)]
-    _, info = cifar10.load_cifar10(with_info=True)
-    assert info.found_via == "Keras cache" and len(calls) == 1
-    assert info.folder == str(tmp_path / "keras_home" / "datasets" / "cifar-10-batches-py")
-
-
-def test_failed_download_says_how_to_work_offline(tmp_path, no_env, monkeypatch):
-    seen_timeouts = []
-
-    def unreachable(fname, origin, file_hash, cache_dir, cache_subdir):
-        seen_timeouts.append(socket.getdefaulttimeout())
-        raise Exception(f"URL fetch failure on {origin}: None -- [Errno -2] Name or service not known")
-
-    monkeypatch.setattr(keras.utils, "get_file", unreachable)
-    with pytest.raises(ConnectionError, match="could not download CIFAR-10.*RADAM_CIFAR10_DIR"):
-        cifar10.load_cifar10()
-    assert seen_timeouts == [cifar10.data.DOWNLOAD_TIMEOUT_S]  # a stalled connection fails instead of hanging
-    assert socket.getdefaulttimeout() is None  # and the process-wide default is restored
-
-
-def test_missing_folder_and_missing_file_are_named(tmp_path, no_env):
-    with pytest.raises(FileNotFoundError, match="does-not-exist.*data_dir.*does not exist"):
-        cifar10.load_cifar10(tmp_path / "does-not-exist")
-    make_cifar(tmp_path / "c")
-    os.remove(tmp_path / "c" / "data_batch_3")
-    with pytest.raises(FileNotFoundError, match=r"data_batch_3 is missing; point data_dir at a folder"):
-        cifar10.load_cifar10(tmp_path / "c")
-
-
-def test_truncated_file_is_named(tmp_path, no_env):
-    make_cifar(tmp_path / "c")
-    path = tmp_path / "c" / "data_batch_4"
-    path.write_bytes(path.read_bytes()[:5000])
-    with pytest.raises(CIFAR10FileError, match=r"data_batch_4 is truncated or corrupt"):
-        cifar10.load_cifar10(tmp_path / "c")
-
-
-def test_cache_error_says_to_delete_the_cache(tmp_path, no_env):
-    cache = tmp_path / "keras_home" / "datasets" / "cifar-10-batches-py"
-    make_cifar(cache)
-    (cache / "test_batch").write_bytes(b"\x80\x02}q\x00(")
-    with pytest.raises(CIFAR10FileError, match=f"test_batch is truncated or corrupt .*delete {cache} to download"):
-        cifar10.load_cifar10()
-
-
-class RunsCommand:
-    def __init__(self, command):
-        self.command = command
-
-    def __reduce__(self):
-        return (os.system, (self.command,))
-
-
-def test_tampered_pickle_is_rejected_without_running_it(tmp_path, no_env):
-    make_cifar(tmp_path / "c")
-    marker = tmp_path / "pwned"
-    with open(tmp_path / "c" / "data_batch_2", "wb") as f:
-        pickle.dump({b"data": RunsCommand(f"touch {marker}"), b"labels": []}, f, protocol=2)
-    with pytest.raises(CIFAR10FileError, match=r"data_batch_2 references posix\.system, which no CIFAR-10 batch"):
-        cifar10.load_cifar10(tmp_path / "c")
-    assert not marker.exists()
-    # The bytes encoder Python 3 pickles use is admitted for latin-1 only.
-    with open(tmp_path / "c" / "data_batch_2", "wb") as f:
-        f.write(b"\x80\x02c_codecs\nencode\nq\x00X\x01\x00\x00\x00aX\x05\x00\x00\x00rot13\x86R.")
-    with pytest.raises(CIFAR10FileError, match=r"data_batch_2 is truncated or corrupt .*rot13"):
-        cifar10.load_cifar10(tmp_path / "c")
-
-
-@pytest.mark.parametrize(
-    "data, labels, message",
-    [
-        (np.zeros((2, 3072), np.float32), [0, 1], r"'data' must be an N x 3072 uint8 array, got float32"),
-        (np.zeros((2, 3000), np.uint8), [0, 1], r"got uint8 array of shape \(2, 3000\)"),
-        (np.zeros((2, 3072), np.uint8), [0], r"'labels' must be a list of 2 ints"),
-        (np.zeros((2, 3072), np.uint8), [0, 10], r"labels must be in 0\.\.9, got 0\.\.10"),
-        (np.zeros((0, 3072), np.uint8), [], r"holds no images"),
-    ],
-)
-def test_batches_with_wrong_contents_are_rejected(tmp_path, no_env, data, labels, message):
-    make_cifar(tmp_path / "c")
-    with open(tmp_path / "c" / "test_batch", "wb") as f:
-        pickle.dump({b"data": data, b"labels": labels}, f, protocol=2)
-    with pytest.raises(CIFAR10FileError, match=message):
-        cifar10.load_cifar10(tmp_path / "c")
-
-
-@pytest.mark.skipif(not os.environ.get("RADAM_CIFAR10_DIR"), reason="the real CIFAR-10 subset is not configured")
-def test_real_subset_matches_its_readme():
-    (x_train, y_train), (x_test, y_test) = cifar10.load_cifar10()
-    assert x_train.shape == (5482, 32, 32, 3) and x_test.shape == (1017, 32, 32, 3)
-    # Per-class counts of data_batch_1 and test_batch as listed in the subset's README.
-    np.testing.assert_array_equal(np.bincount(y_train[:1102]), [107, 123, 109, 106, 106, 95, 121, 110, 109, 116])
-    np.testing.assert_array_equal(np.bincount(y_test), [105, 93, 100, 104, 92, 87, 114, 102, 110, 110])
-
-
-# ------------------------------------------------------------------------------------------- model
-
-
-def test_model_is_the_blogs_cnn():
-    model = cifar10.build_model()
-    assert model.count_params() == 550_570
-    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    assert [c.filters for c in convs] == [32, 32, 64, 64, 128, 128]
-    assert all(c.padding == "same" and c.kernel_size == (3, 3) for c in convs)
-    assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [0.2] * 4
-    assert model.output_shape == (None, 10)
-
-
-def test_mixed_precision_model_keeps_a_float32_softmax():
-    model = cifar10.build_model(mixed_precision=True)
-    assert model.layers[0].compute_dtype == "float16"
-    assert model.layers[-1].compute_dtype == "float32"
-    assert model.count_params() == 550_570
 
 
 # -------------------------------------------------------------------------------------------- arms

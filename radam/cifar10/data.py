@@ -2,10 +2,13 @@
 restricted unpickler that reads them without running code named by the file."""
 
 import dataclasses
+import math
 import os
 import pickle
+import re
 import shutil
 import socket
+import stat
 import tarfile
 
 import keras
@@ -29,58 +32,236 @@ class CIFAR10FileError(ValueError):
     """A CIFAR-10 batch file that is truncated, corrupt, tampered with or not in the python-version format."""
 
 
-def _latin1_encode(text, encoding="latin1"):
-    """``_codecs.encode`` as Python 3 writes bytes into protocol-2 pickles, for the latin-1 codec only."""
-    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
-        raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r}")
-    return text.encode("latin1")
-
-
-def _empty_bytes():
-    """``bytes()``, as Python 3 writes b"" into protocol-2 pickles (never bytes(n): no size from the file)."""
-    return b""
-
-
-_RECONSTRUCT = np.ndarray.__reduce__(np.zeros(0))[0]
-_ALLOWED_GLOBALS = {
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): np.dtype,
-    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
-    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
-    ("_codecs", "encode"): _latin1_encode,
-    ("__builtin__", "bytes"): _empty_bytes,
-}
-"""All a CIFAR-10 batch pickle may reference: NumPy's array reconstruction (the original files, written by
-Python 2, use only the first three) and how Python 3 writes bytes into protocol-2 pickles."""
+MAX_IMAGES = 10_000
+"""Images in one official batch file: an array larger than that many rows of 3072 values is refused before it is
+allocated."""
+_ROW_VALUES = 3072  # 32 x 32 pixels x 3 channels
+_BUDGET_PER_FILE_BYTE = 2
+"""The allowed constructors together may produce at most this many bytes per byte of the file: a Python-3 protocol-2
+pickle holds the pixels once as text, which becomes bytes (1x) and then the array (1x)."""
 
 
 class _Rejected(Exception):
     """Raised inside unpickling for a global that a CIFAR-10 batch never references."""
 
 
+class _Refused(Exception):
+    """Raised inside unpickling for an array (or bytes) that a CIFAR-10 batch file of this size cannot hold."""
+
+
+class _ArrayType:
+    """Stands for ``numpy.ndarray`` in a batch pickle: only :meth:`_BatchUnpickler._reconstruct` accepts it, and
+    calling it (a pickle's REDUCE) allocates nothing."""
+
+    __slots__ = ()
+
+    def __call__(self, *args, **kwargs):
+        raise _Refused(f"numpy.ndarray{args!r} (numpy pickles arrays through _reconstruct, never so)")
+
+    def __repr__(self):
+        return "numpy.ndarray"
+
+
+_NDARRAY = _ArrayType()
+_DTYPE_NAME = re.compile(r"[biufc]\d{1,2}")
+_BYTE_ORDERS = ("<", ">", "|", "=")
+
+
+class _DtypeSpec:
+    """What ``numpy.dtype(name, align, copy)`` plus its pickled state describe; numpy sees only the checked result.
+
+    The pickled state of a plain dtype is ``(3, byteorder, None, None, None, -1, -1, 0)``: anything else (fields,
+    sub-arrays, flags) is refused, so no pickled state ever reaches numpy's own ``dtype.__setstate__``.
+    """
+
+    def __init__(self, name):
+        self.dtype = np.dtype(name)
+
+    def __setstate__(self, state):
+        if (
+            not isinstance(state, tuple)
+            or len(state) != 8
+            or state[0] not in (3, 4)
+            or state[2:] != (None, None, None, -1, -1, 0)
+        ):
+            raise _Refused(f"numpy.dtype state {state!r}")
+        order = state[1].decode("latin1") if isinstance(state[1], bytes) else state[1]
+        if order not in _BYTE_ORDERS:
+            raise _Refused(f"numpy.dtype byte order {order!r}")
+        if order in "<>":
+            self.dtype = self.dtype.newbyteorder(order)
+
+
+def _check_shape(shape):
+    if (
+        not isinstance(shape, tuple)
+        or len(shape) > 8
+        or any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in shape)
+    ):
+        raise _Refused(f"an array shape {shape!r}")
+    return math.prod(shape)
+
+
+class _PendingArray(np.ndarray):
+    """The empty array ``_reconstruct`` returns; its ``__setstate__`` checks the pickled shape, dtype and bytes
+    (and charges the unpickler's budget) before numpy allocates anything. Viewed as a plain ndarray after loading."""
+
+    def __setstate__(self, state):
+        unpickler = getattr(self, "_unpickler", None)
+        if unpickler is None or not isinstance(state, tuple) or len(state) not in (4, 5):
+            raise _Refused("an array state that numpy does not write")
+        shape, spec, fortran, raw = state[-4:]
+        if len(state) == 5 and state[0] != 1:
+            raise _Refused(f"array state version {state[0]!r}")
+        if not isinstance(spec, _DtypeSpec) or not isinstance(fortran, (bool, int)) or not isinstance(raw, bytes):
+            raise _Refused("an array state that numpy does not write")
+        nbytes = unpickler.check_array(shape, spec.dtype, len(raw))
+        unpickler.spend(nbytes)
+        self._unpickler = None
+        np.ndarray.__setstate__(self, (1, shape, spec.dtype, bool(fortran), raw))
+
+
 class _BatchUnpickler(pickle.Unpickler):
-    """An unpickler that resolves only :data:`_ALLOWED_GLOBALS`: loading never runs code named by the file."""
+    """An unpickler that resolves only the few globals a CIFAR-10 batch references, each a checked stand-in:
+    loading never runs code named by the file, and never builds more than the file's bytes account for.
+
+    Allowed: NumPy's array reconstruction (``numpy.core.multiarray._reconstruct``, ``numpy.ndarray``,
+    ``numpy.dtype``: the original files, written by Python 2, use only these), ``numpy.core.numeric._frombuffer``
+    (protocol-5 pickles, as NumPy 2 writes them with ``pickle.dumps(batch, protocol=5)``), and how Python 3 writes
+    bytes into protocol-2 pickles (``_codecs.encode`` for latin-1, ``bytes()``). Every array must hold exactly the
+    bytes the file gives for it, at most :data:`MAX_IMAGES` rows of 3072 values, and everything these constructors
+    produce together is bounded by the file's size.
+    """
+
+    def __init__(self, file, size):
+        super().__init__(file, encoding="bytes")
+        self.budget = _BUDGET_PER_FILE_BYTE * size
+        reconstruct, frombuffer = self._reconstruct, self._frombuffer
+        self.allowed = {
+            ("numpy", "ndarray"): _NDARRAY,
+            ("numpy", "dtype"): self._dtype,
+            ("numpy.core.multiarray", "_reconstruct"): reconstruct,
+            ("numpy._core.multiarray", "_reconstruct"): reconstruct,
+            ("numpy.core.numeric", "_frombuffer"): frombuffer,
+            ("numpy._core.numeric", "_frombuffer"): frombuffer,
+            ("_codecs", "encode"): self._latin1_encode,
+            ("__builtin__", "bytes"): self._empty_bytes,
+        }
 
     def find_class(self, module, name):
-        if (module, name) not in _ALLOWED_GLOBALS:
+        if (module, name) not in self.allowed:
             raise _Rejected(f"{module}.{name}")
-        return _ALLOWED_GLOBALS[module, name]
+        return self.allowed[module, name]
+
+    def spend(self, nbytes):
+        if nbytes > self.budget:
+            raise _Refused(f"more data than the file holds ({nbytes:,} bytes more than its size allows)")
+        self.budget -= nbytes
+
+    @staticmethod
+    def check_array(shape, dtype, given):
+        """The array's size in bytes, after checking it against MAX_IMAGES and the bytes ``given`` for it."""
+        values = _check_shape(shape)
+        if values > MAX_IMAGES * _ROW_VALUES:
+            raise _Refused(
+                f"an array of shape {shape} (more than the {MAX_IMAGES:,} images of an official CIFAR-10 batch)"
+            )
+        nbytes = values * dtype.itemsize
+        if given != nbytes:
+            raise _Refused(f"an array of shape {shape} and dtype {dtype} ({nbytes:,} bytes) from {given:,} bytes")
+        return nbytes
+
+    def _latin1_encode(self, text, encoding="latin1"):
+        """``_codecs.encode`` as Python 3 writes bytes into protocol-2 pickles, for the latin-1 codec only."""
+        if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+            raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r}")
+        self.spend(len(text))
+        return text.encode("latin1")
+
+    def _empty_bytes(self):
+        """``bytes()``, as Python 3 writes b"" into protocol-2 pickles (never bytes(n): no size from the file)."""
+        return b""
+
+    def _dtype(self, name, align=False, copy=False):
+        if isinstance(name, bytes):
+            name = name.decode("latin1")
+        if not isinstance(name, str) or not _DTYPE_NAME.fullmatch(name) or align not in (0, 1) or copy not in (0, 1):
+            raise _Refused(f"numpy.dtype{(name, align, copy)!r}")
+        try:
+            return _DtypeSpec(name)
+        except TypeError:
+            raise _Refused(f"numpy.dtype({name!r})") from None
+
+    def _reconstruct(self, subtype, shape, typecode):
+        """``_reconstruct(ndarray, (0,), b'b')``, as numpy pickles every array: an empty array awaiting its state."""
+        if subtype is not _NDARRAY or _check_shape(shape) != 0 or typecode not in (b"b", "b"):
+            raise _Refused(f"numpy _reconstruct{(subtype, shape, typecode)!r}")
+        array = _RECONSTRUCT(_PendingArray, (0,), b"b")
+        array._unpickler = self
+        return array
+
+    def _frombuffer(self, buffer, spec, shape, order):
+        """``_frombuffer(buffer, dtype, shape, order)``, as numpy pickles contiguous arrays with protocol 5."""
+        if not isinstance(buffer, (bytes, bytearray)) or not isinstance(spec, _DtypeSpec) or order not in ("C", "F"):
+            raise _Refused("a numpy _frombuffer call that numpy does not write")
+        nbytes = self.check_array(shape, spec.dtype, len(buffer))
+        self.spend(nbytes)
+        return np.frombuffer(buffer, dtype=spec.dtype).reshape(shape, order=order).copy(order="K")
+
+
+_RECONSTRUCT = np.ndarray.__reduce__(np.zeros(0))[0]
 
 
 def _one_line(error):
     return " ".join(str(error).split())
 
 
+def _open_regular(path):
+    """A binary file object for ``path`` and its size, refusing anything but a regular file without blocking on it
+    (a FIFO, a device or a folder named like a batch file)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise CIFAR10FileError(f"CIFAR-10 file {path} is not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb"), info.st_size
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _describe_labels(labels):
+    if not isinstance(labels, list):
+        return f"a {type(labels).__name__}"
+    kinds = sorted({type(y).__name__ for y in labels if type(y) is not int})
+    if kinds:
+        return f"a list holding {', '.join(kinds)}"
+    return f"a list of {len(labels)}"
+
+
 def _read_batch(path, advice):
     """Images (N, 32, 32, 3) uint8 and labels (N,) int64 of one batch file, checked."""
     try:
-        with open(path, "rb") as f:
-            batch = _BatchUnpickler(f, encoding="bytes").load()
+        f, size = _open_regular(path)
     except FileNotFoundError:
         raise FileNotFoundError(f"CIFAR-10 file {path} is missing; {advice}") from None
+    except CIFAR10FileError as e:
+        raise CIFAR10FileError(f"{e}; {advice}") from None
+    except OSError as e:
+        raise CIFAR10FileError(f"CIFAR-10 file {path} cannot be read ({_one_line(e)}); {advice}") from None
+    try:
+        with f:
+            batch = _BatchUnpickler(f, size).load()
     except _Rejected as e:
         raise CIFAR10FileError(
             f"CIFAR-10 file {path} references {e}, which no CIFAR-10 batch does; refusing to load it "
+            f"(tampered with, or not a CIFAR-10 file); {advice}"
+        ) from None
+    except _Refused as e:
+        raise CIFAR10FileError(
+            f"CIFAR-10 file {path} builds {e}, which no CIFAR-10 batch of {size:,} bytes holds; refusing to load it "
             f"(tampered with, or not a CIFAR-10 file); {advice}"
         ) from None
     except Exception as e:  # any failure to unpickle means the bytes are not a whole batch
@@ -91,21 +272,25 @@ def _read_batch(path, advice):
         raise CIFAR10FileError(f"CIFAR-10 file {path} holds a {type(batch).__name__}, not a dict; {advice}")
     batch = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
     data, labels = batch.get("data"), batch.get("labels")
+    if isinstance(data, np.ndarray):
+        data = data.view(np.ndarray)  # a _PendingArray once its state is set
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
         found = f"{data.dtype} array of shape {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
         raise CIFAR10FileError(f"CIFAR-10 file {path}: 'data' must be an N x 3072 uint8 array, got {found}; {advice}")
-    labels = np.asarray(labels) if isinstance(labels, list) else None
-    whole_numbers = labels is not None and (labels.size == 0 or labels.dtype.kind in "iu")
-    if not whole_numbers or labels.ndim != 1 or len(labels) != len(data):
-        raise CIFAR10FileError(f"CIFAR-10 file {path}: 'labels' must be a list of {len(data)} ints; {advice}")
+    # Exactly ints (not bools, floats, strings or nested lists): a ragged list would not even make an array.
+    if not isinstance(labels, list) or len(labels) != len(data) or any(type(y) is not int for y in labels):
+        raise CIFAR10FileError(
+            f"CIFAR-10 file {path}: 'labels' must be a list of {len(data)} ints, got {_describe_labels(labels)}; "
+            f"{advice}"
+        )
     if len(data) == 0:
         raise CIFAR10FileError(f"CIFAR-10 file {path} holds no images; {advice}")
-    if labels.min() < 0 or labels.max() > 9:
+    if min(labels) < 0 or max(labels) > 9:
         raise CIFAR10FileError(
-            f"CIFAR-10 file {path}: labels must be in 0..9, got {labels.min()}..{labels.max()}; {advice}"
+            f"CIFAR-10 file {path}: labels must be in 0..9, got {min(labels)}..{max(labels)}; {advice}"
         )
     # Each row is 1024 red, 1024 green, 1024 blue values of a row-major 32x32 image: to NHWC.
-    return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels.astype(np.int64)
+    return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), np.array(labels, dtype=np.int64)
 
 
 def _keras_datasets_dir():
