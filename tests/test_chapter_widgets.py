@@ -2,7 +2,10 @@
 
 import io
 import itertools
+import json
+import re
 import sys
+from pathlib import Path
 
 import ipywidgets
 import matplotlib
@@ -127,3 +130,33 @@ def test_glue_stores_plain_numbers_and_runs_without_myst_nb(monkeypatch):
     monkeypatch.setitem(sys.modules, "myst_nb", None)  # import myst_nb raises ImportError
     assert chapter_widgets.glue("steps", 3) == 3
     assert len(stored) == 2
+
+
+CHAPTERS = {
+    "01_gradient_descent": "gradient_descent_lr",
+    "02_adagrad": "adagrad_lr",
+    "03_rmsprop": "rmsprop_rho",
+    "04_adam": "adam_betas",
+}
+BOOK = Path(__file__).resolve().parents[1] / "book"
+
+
+def code_cells(stem):
+    cells = json.loads((BOOK / f"{stem}.ipynb").read_text())["cells"]
+    return ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("stem", list(CHAPTERS))
+def test_chapters_show_their_dashboard_and_no_kernel_only_figure(stem):
+    """interactive_figure redraws only with a kernel: in the static book its sliders would be dead."""
+    code = "\n".join(code_cells(stem))
+    assert "interactive_figure" not in code and "FigureDashboard" not in code, f"{stem}: a kernel-only dashboard"
+    assert re.search(rf"^{CHAPTERS[stem]}\(\)$", code, re.M), f"{stem} must display {CHAPTERS[stem]}()"
+
+
+@pytest.mark.parametrize("stem", list(CHAPTERS))
+def test_code_lines_fit_the_page(stem):
+    """At most 88 characters a line (the shared set-up cell, the first, is the same in every chapter)."""
+    for source in code_cells(stem)[1:]:
+        for line in source.splitlines():
+            assert len(line) <= 88, f"{stem}: {len(line)} characters: {line}"
