@@ -7,7 +7,8 @@ import sys
 from radam.cifar10.arms import NAMED_ARMS, get_arm, parse_arm
 from radam.cifar10.data import _one_line
 from radam.cifar10.results import format_summary, summary_table
-from radam.cifar10.runner import run_experiment
+from radam.cifar10.provenance import command_line
+from radam.cifar10.runner import MAX_SEED, run_experiment
 
 
 class _Parser(argparse.ArgumentParser):
@@ -17,17 +18,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {_one_line(message)} (see --help)\n")
 
 
-def _whole(minimum):
+def _whole(minimum, maximum=None):
     def convert(text):
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}")
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+            raise argparse.ArgumentTypeError(f"must be a whole number {bound}, got {text!r}")
         return value
 
     return convert
+
+
+def _rate(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a learning rate > 0, got {text!r}")
+    return value
 
 
 def _parser():
@@ -41,10 +53,16 @@ def _parser():
     add("--arms", nargs="+", default=["adam", "radam-blog", "radam", "adam-warmup"], metavar="ARM",
         help="arms to train, in order (default: adam radam-blog radam adam-warmup)")
     add("--custom", action="append", default=[], metavar="SPEC",
-        help="define an arm as NAME:key=value,... with keys optimizer (adam|radam), learning_rate, beta_1, beta_2, "
-        "total_steps, warmup_proportion, min_lr, warmup_steps (a number or 'untuned'); repeatable")
+        help="define an arm as NAME:key=value,... with keys optimizer (adam|radam|sgd), learning_rate, beta_1, "
+        "beta_2, total_steps, warmup_proportion, min_lr, warmup_steps (a number or 'untuned'), momentum; repeatable")
+    add("--learning-rates", type=_rate, nargs="+", metavar="LR",
+        help="a sweep: train each arm at each of these base learning rates instead of its own, as arms named "
+        "ARM-lrLR (e.g. radam-lr0.003)")
+    add("--scale-schedules", action="store_true",
+        help="let the blog's schedule (total_steps) last as many epochs as on the full 50,000 images "
+        "(total_steps * steps per epoch / 782), for runs on fewer images")
     add("--epochs", type=_whole(1), default=30, help="epochs per run (default 30; the blog had 100)")
-    add("--seeds", type=_whole(0), nargs="+", default=[0], help="seeds (default 0)")
+    add("--seeds", type=_whole(0, MAX_SEED), nargs="+", default=[0], help="seeds (default 0), below 2**32")
     add("--out", default=os.path.join("results", "cifar10"), help="results folder (default results/cifar10)")
     add("--data-dir", help="folder with the CIFAR-10 python-version batch files")
     add("--train-limit", type=_whole(1), help="use only the first N training images")
@@ -58,13 +76,27 @@ def _parser():
     return parser
 
 
+def parse_args(argv):
+    """The command line's arguments (argparse namespace); errors exit with status 2 and one line."""
+    return _parser().parse_args(argv)
+
+
+def arms_from_args(args):
+    """The arms a command line trains: named or --custom ones, expanded over --learning-rates (unscaled)."""
+    custom = {arm.name: arm for arm in map(parse_arm, args.custom)}
+    arms = [custom[name] if name in custom else get_arm(name) for name in args.arms]
+    if args.learning_rates:
+        arms = [arm.at_learning_rate(lr) for arm in arms for lr in args.learning_rates]
+    return arms
+
+
 def main(argv=None):
     """The command line: train, print where the results are and the summary table. Returns the exit status."""
     parser = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     try:
-        custom = {arm.name: arm for arm in map(parse_arm, args.custom)}
-        arms = [custom[name] if name in custom else get_arm(name) for name in args.arms]
+        arms = arms_from_args(args)
         results = run_experiment(
             arms,
             args.epochs,
@@ -79,6 +111,8 @@ def main(argv=None):
             mixed_precision=args.mixed_precision,
             distribute=args.distribute,
             deterministic=args.deterministic,
+            scale_schedules=args.scale_schedules,
+            command=command_line(["python", *argv]),
         )
     except (ValueError, OSError) as e:
         print(f"{parser.prog}: error: {_one_line(e)}", file=sys.stderr)

@@ -17,9 +17,11 @@ _ARM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 class Arm:
     """One arm of the experiment: a name and the optimizer it trains with.
 
-    ``optimizer`` is "adam" (``keras.optimizers.Adam``) or "radam" (:class:`radam.keras.RAdam`). With
-    total_steps > 0 the rate follows the blog's schedule (warmup over total_steps * warmup_proportion steps,
-    linear fall to min_lr at total_steps); with warmup_steps > 0 it rises linearly over warmup_steps, then stays.
+    ``optimizer`` is "adam" (``keras.optimizers.Adam``), "radam" (:class:`radam.keras.RAdam`) or "sgd"
+    (``keras.optimizers.SGD`` with ``momentum``, the paper's baseline; beta_1 and beta_2 are unused there).
+    With total_steps > 0 the rate follows the blog's schedule (warmup over total_steps * warmup_proportion
+    steps, linear fall to min_lr at total_steps); with warmup_steps > 0 it rises linearly over warmup_steps,
+    then stays.
     """
 
     name: str
@@ -31,12 +33,13 @@ class Arm:
     warmup_proportion: float = 0.1
     min_lr: float = 0.0
     warmup_steps: float = 0.0
+    momentum: float = 0.9
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not _ARM_NAME.fullmatch(self.name):
             raise ValueError(f"arm name must be letters, digits and . _ + - (no spaces), got {self.name!r}")
-        if self.optimizer not in ("adam", "radam"):
-            raise ValueError(f"optimizer must be 'adam' or 'radam', got {self.optimizer!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(map(repr, OPTIMIZERS))}, got {self.optimizer!r}")
         set_ = object.__setattr__
         set_(self, "learning_rate", check_non_negative("learning_rate", self.learning_rate))
         set_(self, "beta_1", check_beta("beta_1", self.beta_1))
@@ -45,6 +48,7 @@ class Arm:
         for key, value in zip(("total_steps", "warmup_proportion", "min_lr"), blog):
             set_(self, key, value)
         set_(self, "warmup_steps", check_non_negative("warmup_steps", self.warmup_steps))
+        set_(self, "momentum", check_beta("momentum", self.momentum))
         if self.total_steps and self.warmup_steps:
             raise ValueError(
                 f"arm {self.name!r}: give total_steps (the blog's schedule) or warmup_steps (warmup only), not both"
@@ -80,11 +84,38 @@ class Arm:
             learning_rate = WarmupThenLinearDecay(self.learning_rate, warmup, self.total_steps, self.min_lr)
         elif self.warmup_steps:
             learning_rate = WarmupThenLinearDecay(self.learning_rate, self.warmup_steps)
+        if self.optimizer == "sgd":
+            return keras.optimizers.SGD(learning_rate, momentum=self.momentum)
         return keras.optimizers.Adam(learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)
 
     def config(self):
         """The arm's fields as a plain dict; ``Arm(**arm.config())`` rebuilds it."""
         return dataclasses.asdict(self)
+
+    def scaled(self, steps_per_epoch):
+        """This arm with the blog's schedule lasting as many epochs as it did on the full data.
+
+        The blog's total_steps=5000 were 6.4 epochs of :data:`FULL_DATA_STEPS_PER_EPOCH` steps; with fewer
+        images an epoch has fewer steps, so total_steps becomes round(total_steps * steps_per_epoch / 782).
+        Warmups in steps (warmup_steps) stay: they are tied to beta_2, not to the data. An arm without the
+        blog's schedule is returned unchanged.
+        """
+        if not self.total_steps:
+            return self
+        total_steps = max(round(self.total_steps * steps_per_epoch / FULL_DATA_STEPS_PER_EPOCH), 1)
+        return dataclasses.replace(self, total_steps=total_steps)
+
+    def at_learning_rate(self, learning_rate):
+        """This arm at another base learning rate, named NAME-lrLR (e.g. ``radam-lr0.003``), for a sweep."""
+        return dataclasses.replace(self, name=f"{self.name}-lr{learning_rate:g}", learning_rate=learning_rate)
+
+
+OPTIMIZERS = ("adam", "radam", "sgd")
+"""The optimizers an arm can train with."""
+FULL_DATA_STEPS_PER_EPOCH = 782
+"""Steps per epoch on all 50,000 training images in batches of 64, as in the blog: ceil(50000 / 64)."""
+SGD_LEARNING_RATE = 0.01
+"""The named ``sgd`` arm's rate, chosen by the sweep of the book's results (book/results/README.md)."""
 
 
 NAMED_ARMS = {
@@ -95,11 +126,12 @@ NAMED_ARMS = {
         Arm("adam-blog", total_steps=5000, warmup_proportion=0.1, min_lr=1e-5),
         Arm("radam", "radam"),
         Arm("radam-blog", "radam", total_steps=5000, warmup_proportion=0.1, min_lr=1e-5),
+        Arm("sgd", "sgd", learning_rate=SGD_LEARNING_RATE, momentum=0.9),
     )
 }
 """The named arms: the blog's two (adam, radam-blog) and the controls that separate optimizer from schedule:
-Adam with the untuned warmup 2 / (1 - beta_2) (adam-warmup), Adam with the blog's schedule (adam-blog), and
-RAdam at a constant rate (radam)."""
+Adam with the untuned warmup 2 / (1 - beta_2) (adam-warmup), Adam with the blog's schedule (adam-blog),
+RAdam at a constant rate (radam), and SGD with momentum 0.9 (sgd), the baseline of the RAdam paper."""
 
 
 def get_arm(name):
@@ -123,7 +155,7 @@ def parse_arm(spec):
         values[key] = text.strip()
     converted = {}
     for key, text in values.items():
-        if key == "optimizer" or (key == "warmup_steps" and text == "untuned"):
+        if fields[key] is str or (key == "warmup_steps" and text == "untuned"):
             converted[key] = text
             continue
         try:

@@ -34,12 +34,16 @@ step; images_per_second counts training images over train_time_s."""
 
 @dataclasses.dataclass
 class Results:
-    """What run_experiment produced: per-epoch records, the arms, the settings and each run's initial weights."""
+    """What run_experiment produced: per-epoch records, the arms, the settings and each run's initial weights,
+    with the provenance of every invocation that trained into the folder and the fingerprint of what determines
+    the numbers (see :mod:`radam.cifar10.provenance`)."""
 
     arms: list
     settings: dict
     records: list = dataclasses.field(default_factory=list)
     runs: list = dataclasses.field(default_factory=list)
+    provenance: list = dataclasses.field(default_factory=list)
+    fingerprint: dict = dataclasses.field(default_factory=dict)
 
     @property
     def arm_names(self):
@@ -70,9 +74,45 @@ class Results:
         return {
             "settings": self.settings,
             "arms": [arm.config() for arm in self.arms],
+            "provenance": self.provenance,
+            "fingerprint": self.fingerprint,
             "runs": self.runs,
             "records": self.records,
         }
+
+    def keep_saved(self, saved):
+        """Add to these results what ``saved`` (an earlier folder's Results) holds of other arms or seeds.
+
+        Raises ValueError naming the conflict when the two were trained on other data, batch size or number
+        format, or define an arm of the same name differently: one folder holds one experiment.
+        """
+        for key in ("batch_size", "mixed_precision", "steps_per_epoch"):
+            if saved.settings.get(key) != self.settings.get(key):
+                raise ValueError(
+                    f"the results folder holds runs with {key} {saved.settings.get(key)!r}, this call has "
+                    f"{self.settings.get(key)!r}: use another folder"
+                )
+        if saved.settings["data"].get("digest") != self.settings["data"].get("digest"):
+            raise ValueError("the results folder holds runs on other data (another digest): use another folder")
+        mine = {arm.name: arm for arm in self.arms}
+        for arm in saved.arms:
+            if arm.name in mine and mine[arm.name] != arm:
+                raise ValueError(
+                    f"the results folder defines arm {arm.name!r} differently ({arm.config()} there, "
+                    f"{mine[arm.name].config()} here): rename the arm, or discard the saved runs with --restart"
+                )
+        covered = {(run["arm"], run["seed"]) for run in self.runs}
+        self.arms = self.arms + [arm for arm in saved.arms if arm.name not in mine]
+        self.runs = [run for run in saved.runs if (run["arm"], run["seed"]) not in covered] + self.runs
+        self.records = [r for r in saved.records if (r["arm"], r["seed"]) not in covered] + self.records
+        self.records.sort(key=lambda r: (r["seed"], self.arm_names.index(r["arm"]), r["epoch"]))
+        self.settings["seeds"] = sorted(set(saved.settings["seeds"]) | set(self.settings["seeds"]))
+        self.settings["epochs"] = max(saved.settings["epochs"], self.settings["epochs"])
+        self.provenance = saved.provenance + self.provenance
+        fingerprint = dict(saved.fingerprint)
+        for key, value in self.fingerprint.items():
+            fingerprint[key] = {**fingerprint.get(key, {}), **value} if isinstance(value, dict) else value
+        self.fingerprint = fingerprint
 
     def save(self, out_dir):
         """Write out_dir/results.json and out_dir/results.csv, each atomically."""
@@ -90,7 +130,14 @@ class Results:
             path = os.path.join(path, "results.json")
         with open(path, encoding="utf-8") as f:
             saved = json.load(f)
-        return cls([Arm(**config) for config in saved["arms"]], saved["settings"], saved["records"], saved["runs"])
+        return cls(
+            [Arm(**config) for config in saved["arms"]],
+            saved["settings"],
+            saved["records"],
+            saved["runs"],
+            saved.get("provenance", []),
+            saved.get("fingerprint", {}),
+        )
 
 
 def summary_table(results):
@@ -129,16 +176,37 @@ def format_summary(rows):
     return "\n".join(lines)
 
 
+PARTIAL_SUFFIX = ".partial"
+"""The suffix of the temporary files that atomic writes rename into place (a kill can leave one behind)."""
+
+
 def _atomic_write(path, data):
-    """Write bytes to a new file next to ``path``, then os.replace it over ``path``: readers see old or new, whole."""
-    partial = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.{time.time_ns()}.tmp")
+    """Write bytes to a new file next to ``path``, then os.replace it over ``path``: readers see old or new, whole.
+
+    An OSError (a full disk, a read-only folder) names ``path``; the temporary file is removed.
+    """
+    partial = os.path.join(
+        os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.{time.time_ns()}{PARTIAL_SUFFIX}"
+    )
     try:
         with open(partial, "xb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(partial, path)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(partial):
             os.unlink(partial)
+        if isinstance(error, OSError):
+            raise OSError(error.errno, f"could not write {path}: {error.strerror or error}") from None
         raise
+
+
+def remove_partial_files(folder):
+    """Remove the temporary files that a killed atomic write left in ``folder`` (not recursive); their names."""
+    removed = []
+    for name in os.listdir(folder):
+        if name.startswith(".") and (name.endswith(PARTIAL_SUFFIX) or name.endswith(".tmp")):
+            os.unlink(os.path.join(folder, name))
+            removed.append(name)
+    return removed

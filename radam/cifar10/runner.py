@@ -9,6 +9,12 @@ import math
 import os
 import sys
 import time
+import zipfile
+
+try:
+    import fcntl
+except ImportError:  # Windows: no folder lock
+    fcntl = None
 
 import keras
 import numpy as np
@@ -17,7 +23,15 @@ import tensorflow as tf
 from radam.cifar10.arms import Arm, get_arm
 from radam.cifar10.data import load_cifar10
 from radam.cifar10.model import build_model
-from radam.cifar10.results import Results, _atomic_write
+from radam.cifar10 import provenance
+from radam.cifar10.results import Results, _atomic_write, remove_partial_files
+
+MAX_SEED = 2**32 - 1
+"""The largest seed: keras.utils.set_random_seed and NumPy's generators take seeds below 2**32."""
+
+
+class FolderInUse(ValueError):
+    """Another runner holds the results folder's lock."""
 
 
 def _digest(arrays):
@@ -37,11 +51,53 @@ def _save_checkpoint(path, model, meta):
 
 
 def _load_checkpoint(path):
-    with np.load(path, allow_pickle=False) as saved:
-        meta = json.loads(str(saved["meta"]))
-        model = [saved[f"model_{i}"] for i in range(sum(k.startswith("model_") for k in saved.files))]
-        optimizer = [saved[f"optimizer_{i}"] for i in range(sum(k.startswith("optimizer_") for k in saved.files))]
+    """(meta, model values, optimizer values) of a checkpoint; a damaged file raises a ValueError naming it."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            meta = json.loads(str(saved["meta"]))
+            model = [saved[f"model_{i}"] for i in range(sum(k.startswith("model_") for k in saved.files))]
+            optimizer = [saved[f"optimizer_{i}"] for i in range(sum(k.startswith("optimizer_") for k in saved.files))]
+    except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError) as e:
+        raise ValueError(
+            f"checkpoint {path} is damaged ({type(e).__name__}: {' '.join(str(e).split())}); rerun with --restart "
+            f"(restart=True) to discard the saved runs, or delete {path} to retrain that run"
+        ) from None
     return meta, model, optimizer
+
+
+def _lock(out_dir):
+    """Hold out_dir/.lock for this process (released when the process ends), or raise FolderInUse."""
+    handle = open(os.path.join(out_dir, ".lock"), "a+")
+    if fcntl is not None:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise FolderInUse(
+                f"results folder {out_dir} is in use by another runner ({holder}); wait for it to finish, "
+                "or use another --out"
+            ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}, since {provenance.now()}")
+    handle.flush()
+    return handle
+
+
+def initial_weights(seed, mixed_precision=False, strategy=None):
+    """All variables of the blog's CNN built after ``keras.utils.set_random_seed(seed)``: the weights and the
+    dropout seed states every arm of that seed starts from."""
+    keras.utils.set_random_seed(seed)
+    with (strategy or tf.distribute.get_strategy()).scope():
+        return [v.numpy() for v in build_model(mixed_precision).variables]
+
+
+def epoch_order(seed, epoch, n_train):
+    """The order in which epoch ``epoch`` (1-based) of seed ``seed`` visits the training images: a permutation
+    drawn by NumPy's generator seeded with (seed, epoch)."""
+    return np.random.default_rng([seed, epoch]).permutation(n_train)
 
 
 def _assign(variables, values, what):
@@ -119,6 +175,7 @@ def _prepare_data(data, data_dir, train_limit, test_limit):
     if data is None:
         data, info = load_cifar10(data_dir, with_info=True)
         source = dataclasses.asdict(info)
+        source["folder"] = os.path.basename(source["folder"])  # a name, not a path of this machine
     else:
         source = {"folder": None, "found_via": "arrays given", "n_train": len(data[0][0]), "n_test": len(data[1][0])}
     (x_train, y_train), (x_test, y_test) = data
@@ -152,8 +209,9 @@ class _Experiment:
         self.batch_size, self.mixed_precision, self.strategy = batch_size, mixed_precision, strategy
         self.out_dir, self.progress, self.on_epoch_end = out_dir, progress, on_epoch_end
         self.steps_per_epoch = math.ceil(len(self.x_train) / batch_size)
-        # Everything a checkpoint must share with this call to be resumed by it.
-        self.signature = {"batch_size": batch_size, "data": self.source, "mixed_precision": mixed_precision}
+        # Everything a checkpoint must share with this call to be resumed by it (the data by content, not place).
+        identity = {k: v for k, v in self.source.items() if k not in ("folder", "found_via")}
+        self.signature = {"batch_size": batch_size, "data": identity, "mixed_precision": mixed_precision}
         with tf.device("/cpu:0"):
             self.x_all, self.y_all = tf.constant(self.x_train), tf.constant(y_train)
             self.test_set = _batches(tf.constant(x_test), tf.constant(y_test), np.arange(len(x_test)), batch_size)
@@ -173,9 +231,7 @@ class _Experiment:
 
     def initial_weights(self, seed):
         """All variables of the model built after set_random_seed(seed): weights and dropout seed states."""
-        keras.utils.set_random_seed(seed)
-        with self.strategy.scope():
-            return [v.numpy() for v in build_model(self.mixed_precision).variables]
+        return initial_weights(seed, self.mixed_precision, self.strategy)
 
     def run(self, arm, seed, initial, epochs, results):
         """Train one arm from ``initial`` (or from its checkpoint) up to ``epochs``, adding to ``results``."""
@@ -187,7 +243,12 @@ class _Experiment:
         path = self.checkpoint_path(arm, seed)
         if path and os.path.exists(path):
             meta, model_values, optimizer_values = _load_checkpoint(path)
-            changed = _differences(meta["run"], json.loads(json.dumps(run)))
+            saved_run = dict(meta["run"], arm=Arm(**meta["run"]["arm"]).config())  # fields added since: defaults
+            saved_data = saved_run["experiment"]["data"]
+            saved_run["experiment"] = dict(
+                saved_run["experiment"], data={k: v for k, v in saved_data.items() if k not in ("folder", "found_via")}
+            )
+            changed = _differences(saved_run, json.loads(json.dumps(run)))
             if changed:
                 raise ValueError(
                     f"{path} holds a run with other settings ({'; '.join(changed)}); "
@@ -196,7 +257,8 @@ class _Experiment:
             records, run_info = meta["records"], meta["run_info"]
             _assign(model.variables, model_values, path)
             _assign(model.optimizer.variables, optimizer_values, path)
-        results.runs.append(run_info)
+        results.runs = [r for r in results.runs if (r["arm"], r["seed"]) != (arm.name, seed)] + [run_info]
+        results.records = [r for r in results.records if (r["arm"], r["seed"]) != (arm.name, seed)]
         results.records.extend(records[:epochs])
         bar = None
         if self.progress:
@@ -209,6 +271,7 @@ class _Experiment:
             results.records.append(record)
             if path:
                 _save_checkpoint(path, model, {"run": run, "run_info": run_info, "records": records})
+                self.before_save()
                 results.save(self.out_dir)
             if bar:
                 bar.end_epoch(record)
@@ -219,7 +282,7 @@ class _Experiment:
 
     def train_epoch(self, model, arm, seed, epoch, bar):
         """One epoch in the order NumPy's generator seeded by (seed, epoch) draws, then validation; its record."""
-        order = np.random.default_rng([seed, epoch]).permutation(len(self.x_train))
+        order = epoch_order(seed, epoch, len(self.x_train))
         batches = _batches(self.x_all, self.y_all, order, self.batch_size)
         start = time.perf_counter()
         history = model.fit(batches, epochs=1, shuffle=False, verbose=0, callbacks=[bar] if bar else [])
@@ -261,6 +324,8 @@ def run_experiment(
     distribute=False,
     deterministic=False,
     on_epoch_end=None,
+    scale_schedules=False,
+    command=None,
 ):
     """Train the blog's CNN with each arm (an Arm or a name in NAMED_ARMS) for each seed; returns Results.
 
@@ -281,36 +346,69 @@ def run_experiment(
         distribute: tf.distribute.MirroredStrategy over all GPUs (batch_size is the global batch).
         deterministic: tf.config.experimental.enable_op_determinism.
         on_epoch_end: called with each new record once it has been saved.
+        scale_schedules: run each arm as ``arm.scaled(steps_per_epoch)``: the blog's schedule lasts as many
+            epochs as on the full data.
+        command: the command line recorded in the provenance (default: this process's arguments).
+
+    With ``out_dir``, the folder is locked while the call runs (a second runner on it raises FolderInUse),
+    temporary files of an earlier killed run are removed, and runs of other arms or seeds already saved in
+    the folder are kept in its results. The results carry the provenance of every invocation (command,
+    commit, versions, machine, times) and the fingerprint of what determines the numbers.
     """
+    started, clock = provenance.now(), time.monotonic()
     arms = [arm if isinstance(arm, Arm) else get_arm(arm) for arm in arms]
     names = [arm.name for arm in arms]
     if not arms or len(set(names)) != len(names):
         raise ValueError(f"arms must be a non-empty list of distinct arms, got {names}")
     epochs = _check_positive_int("epochs", epochs)
     seeds = list(seeds)
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds):
-        raise ValueError(f"seeds must be a non-empty list of whole numbers >= 0, got {seeds!r}")
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s <= MAX_SEED for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of whole numbers in [0, 2**32), got {seeds!r}")
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct, got {seeds!r}")
     seeds = [int(s) for s in seeds]
     batch_size = _check_positive_int("batch_size", batch_size)
     train_limit = _check_positive_int("train_limit", train_limit, allow_none=True)
     test_limit = _check_positive_int("test_limit", test_limit, allow_none=True)
-    prepared = _prepare_data(data, data_dir, train_limit, test_limit)
+    lock = None
+    if out_dir is not None:
+        os.makedirs(os.path.join(out_dir, "checkpoints"), exist_ok=True)
+        lock = _lock(out_dir)
+    try:
+        return _run_locked(
+            arms, epochs, seeds, data, data_dir, train_limit, test_limit, batch_size, out_dir, restart, progress,
+            mixed_precision, distribute, deterministic, on_epoch_end, scale_schedules, command, started, clock,
+        )
+    finally:
+        if lock is not None:
+            lock.close()
 
+
+def _run_locked(
+    arms, epochs, seeds, data, data_dir, train_limit, test_limit, batch_size, out_dir, restart, progress,
+    mixed_precision, distribute, deterministic, on_epoch_end, scale_schedules, command, started, clock,
+):
+    prepared = _prepare_data(data, data_dir, train_limit, test_limit)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     strategy = tf.distribute.MirroredStrategy() if distribute else tf.distribute.get_strategy()
     experiment = _Experiment(prepared, batch_size, bool(mixed_precision), strategy, out_dir, progress, on_epoch_end)
+    if scale_schedules:
+        arms = [arm.scaled(experiment.steps_per_epoch) for arm in arms]
+    saved = None
     if out_dir is not None:
-        os.makedirs(os.path.join(out_dir, "checkpoints"), exist_ok=True)
+        for folder in (out_dir, os.path.join(out_dir, "checkpoints")):
+            remove_partial_files(folder)
         if restart:
-            saved = [experiment.checkpoint_path(arm, seed) for arm in arms for seed in seeds]
-            saved += [os.path.join(out_dir, "results.json"), os.path.join(out_dir, "results.csv")]
-            for path in filter(os.path.exists, saved):
+            paths = [experiment.checkpoint_path(arm, seed) for arm in arms for seed in seeds]
+            paths += [os.path.join(out_dir, "results.json"), os.path.join(out_dir, "results.csv")]
+            for path in filter(os.path.exists, paths):
                 os.remove(path)
+        elif os.path.exists(os.path.join(out_dir, "results.json")):
+            saved = Results.load(out_dir)
     settings = dict(
         experiment.signature,
+        data=experiment.source,
         epochs=epochs,
         seeds=seeds,
         steps_per_epoch=experiment.steps_per_epoch,
@@ -318,11 +416,24 @@ def run_experiment(
         deterministic=bool(deterministic),
         versions={"keras": keras.__version__, "tensorflow": tf.__version__},
     )
-    results = Results(arms, settings)
+    if command is None:
+        command = provenance.command_line(sys.argv)
+    invocation = provenance.provenance(command, started, started, 0.0)
+    fingerprint = provenance.fingerprint(arms, experiment.source, batch_size, seeds)
+    results = Results(arms, settings, provenance=[invocation], fingerprint=fingerprint)
+    if saved is not None:
+        results.keep_saved(saved)  # raises, naming the conflict, before anything is trained
+
+    def on_save():
+        invocation.update(finished=provenance.now(), wall_time_s=round(time.monotonic() - clock, 1))
+
+    experiment.before_save = on_save
     for seed in seeds:
         initial = experiment.initial_weights(seed)
+        results.fingerprint["initial_weights"][str(seed)] = _digest(initial)
         for arm in arms:
             experiment.run(arm, seed, initial, epochs, results)
+    on_save()
     if out_dir is not None:
         results.save(out_dir)
     return results

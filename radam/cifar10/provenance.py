@@ -1,0 +1,224 @@
+"""What made a results folder: provenance (command, code, versions, machine, time) and a fingerprint.
+
+A long run is computed once and committed; these two records let a reader, and a test, tell whether the
+numbers still come from this code:
+
+- :func:`provenance` describes one invocation of the runner: the command, the git commit of the package's
+  checkout (and whether it had uncommitted changes), the versions of radam, TensorFlow, Keras, NumPy and
+  Python, the CPU, the start, end and wall time.
+- :func:`fingerprint` describes what determines the numbers, not the source text that computes them: the
+  model's layers, the data (a digest of the arrays), the batch order of the first epochs of each seed, the
+  initial weights of each seed, and per arm its definition and a probe of its optimizer's arithmetic (a few
+  steps on a fixed variable, at early and late steps of the schedule). A refactor that keeps behaviour keeps
+  the fingerprint; a change of an arm, the model, the data order or the update rule changes it.
+  :func:`stale_parts` compares two fingerprints and names what differs.
+"""
+
+import datetime
+import hashlib
+import json
+import os
+import platform
+import shlex
+import subprocess
+
+import keras
+import numpy as np
+
+PROBE_STEPS = (1, 2, 3, 4, 5, 6, 7, 50, 51, 500, 501, 2000, 2001, 2800, 2801, 6000)
+"""The steps t at which :func:`update_probe` applies a gradient: the SGD fallback, the first rectified steps,
+inside and after every warmup and schedule of the named arms."""
+NUMBER_SOURCES = ("radam/cifar10", "radam/keras.py", "radam/theory.py", "radam/schedules.py", "radam/_validate.py")
+"""The package files whose code determines a run's numbers: ``uncommitted_changes`` says whether any of them
+differed from the recorded commit."""
+PROBE_RTOL = 1e-4
+"""How far a probe may move before it counts as a changed update rule: float32 rounding differs between CPUs
+by about 1e-7 relative; a changed rate, beta, schedule or rectification moves the probe by far more."""
+
+
+def _sha(obj):
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _git(*args):
+    folder = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        out = subprocess.run(["git", "-C", folder, *args], capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip()
+
+
+def _cpu():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def provenance(command, started, finished, wall_time_s):
+    """One invocation of the runner: command, commit, versions, machine and times (ISO 8601 UTC)."""
+    import tensorflow as tf
+
+    from radam import __version__ as radam_version
+
+    status = _git("status", "--porcelain", "--", *NUMBER_SOURCES)
+    return {
+        "command": command,
+        "commit": _git("rev-parse", "HEAD"),
+        "uncommitted_changes": None if status is None else bool(status),
+        "versions": {
+            "radam": radam_version,
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+        "cpu": _cpu(),
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "started": started,
+        "finished": finished,
+        "wall_time_s": round(wall_time_s, 1),
+    }
+
+
+def model_description():
+    """The blog CNN's layers, each as its class and configuration without its (counter-numbered) name."""
+    from radam.cifar10.model import build_model
+
+    model = build_model()
+    layers = [(type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"}) for layer in model.layers]
+    return {"layers": _sha(layers), "parameters": model.count_params()}
+
+
+def update_probe(arm):
+    """The arm's optimizer applied to a fixed 8-vector at :data:`PROBE_STEPS`: the values after each step.
+
+    Before each step the optimizer's step counter is set to t - 1, so its schedule and rectification act as
+    at step t; the gradients are fixed (a sine of the step and the coordinate).
+    """
+    optimizer = arm.make_optimizer()
+    variable = keras.Variable(np.linspace(-1.0, 1.0, 8, dtype="float32"))
+    optimizer.build([variable])
+    values = []
+    for t in PROBE_STEPS:
+        optimizer.iterations.assign(t - 1)
+        gradient = np.sin(np.arange(1, 9, dtype="float32") * 0.7 + t).astype("float32")
+        optimizer.apply([keras.ops.convert_to_tensor(gradient)], [variable])
+        values.append([float(f"{x:.7g}") for x in np.asarray(variable.numpy(), dtype=float)])
+    return values
+
+
+def now():
+    """The current UTC time, ISO 8601 to the second."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def command_line(argv):
+    """``python -m radam.cifar10 ARGS`` for this process's arguments, with --out's folder shown as DIR.
+
+    The folder is a path of the machine that ran it; a reader regenerates into a folder of their own.
+    """
+    args = list(argv[1:])
+    for i, arg in enumerate(args):
+        if arg == "--out" and i + 1 < len(args):
+            args[i + 1] = "DIR"
+        elif arg.startswith("--out="):
+            args[i] = "--out=DIR"
+    return " ".join(["python -m radam.cifar10", *map(shlex.quote, args)])
+
+
+def batch_order_digest(seed, n_train, epochs=3):
+    """A digest of the order of the first ``epochs`` epochs of seed ``seed`` (the runner's shuffling rule)."""
+    from radam.cifar10.runner import _digest, epoch_order
+
+    return _digest([epoch_order(seed, epoch, n_train) for epoch in range(1, epochs + 1)])
+
+
+def fingerprint(arms, source, batch_size, seeds):
+    """What determines a run's numbers: model, data, batch size and order, and per arm its definition and
+    :func:`update_probe`. The runner adds each seed's initial weights (``initial_weights``) as it starts it."""
+    return {
+        "model": model_description(),
+        "data": source["digest"],
+        "batch_size": batch_size,
+        "batch_order": {str(seed): batch_order_digest(seed, source["used_train"]) for seed in seeds},
+        "initial_weights": {},
+        "arms": {arm.name: {"definition": arm.config(), "update_probe": update_probe(arm)} for arm in arms},
+    }
+
+
+def initial_weights_digest(seed):
+    """A digest of the initial weights (and dropout seed states) the runner gives every arm of ``seed``."""
+    from radam.cifar10.runner import _digest, initial_weights
+
+    return _digest(initial_weights(seed))
+
+
+def arms_of(results):
+    """{name: Arm} as the current code defines the arms of ``results``, from the commands that trained them."""
+    from radam.cifar10.__main__ import arms_from_args, parse_args
+
+    current = {}
+    for invocation in results.provenance:
+        args = parse_args(shlex.split(invocation["command"])[3:])
+        arms = arms_from_args(args)
+        if args.scale_schedules:
+            arms = [arm.scaled(results.settings["steps_per_epoch"]) for arm in arms]
+        current.update((arm.name, arm) for arm in arms)
+    return current
+
+
+def stale_parts(results, data_digest=None):
+    """What of ``results`` the current code would no longer reproduce: a list of sentences (empty if none).
+
+    Compares the stored fingerprint with one computed now: the model, the batch size and order, each seed's
+    initial weights, each arm's definition (as its recorded command defines it today) and update probe (to
+    :data:`PROBE_RTOL`), and the data when ``data_digest`` (of the arrays the results used) is given.
+    """
+    saved = results.fingerprint
+    if not saved:
+        return ["the results hold no fingerprint (made before fingerprints were recorded)"]
+    problems = []
+    if model_description() != saved["model"]:
+        problems.append(f"the model changed ({saved['model']} then, {model_description()} now)")
+    if data_digest is not None and data_digest != saved["data"]:
+        problems.append(f"the data differ (digest {saved['data']} then, {data_digest} now)")
+    n_train = results.settings["data"]["used_train"]
+    for seed, digest in saved["batch_order"].items():
+        if batch_order_digest(int(seed), n_train) != digest:
+            problems.append(f"the batch order of seed {seed} changed")
+    for seed, digest in saved["initial_weights"].items():
+        if initial_weights_digest(int(seed)) != digest:
+            problems.append(f"the initial weights of seed {seed} changed")
+    current = arms_of(results)
+    for name, stored in saved["arms"].items():
+        arm = current.get(name)
+        if arm is None:
+            problems.append(f"arm {name!r}: its command no longer defines it")
+            continue
+        from radam.cifar10.arms import Arm
+
+        if Arm(**stored["definition"]) != arm:
+            problems.append(f"arm {name!r} is defined differently now ({stored['definition']} then, {arm.config()} now)")
+            continue
+        probe = np.array(update_probe(arm))
+        if not np.allclose(probe, stored["update_probe"], rtol=PROBE_RTOL, atol=1e-7):
+            worst = float(np.max(np.abs(probe - np.array(stored["update_probe"]))))
+            problems.append(f"arm {name!r}: its optimizer's update rule changed (probe moved by up to {worst:.3g})")
+    return problems
+
+
+def regenerate_commands(results, folder):
+    """The commands that recreate ``results`` into ``folder``, one per distinct recorded command."""
+    commands = []
+    for invocation in results.provenance:
+        command = invocation["command"].replace("--out DIR", f"--out {folder}").replace("--out=DIR", f"--out={folder}")
+        if command not in commands:
+            commands.append(command)
+    return commands
