@@ -136,3 +136,15 @@ def variant(name, **kwargs):
     if name not in VARIANTS:
         raise ValueError(f"name must be one of {list(VARIANTS)!r}, got {name!r}")
     return RAdamVariant(**{**VARIANTS[name], **kwargs})
+
+
+def steps_taken(name, grads, learning_rate=1e-3, **kwargs):
+    """The steps of ``variant(name)`` on one coordinate fed the gradients ``grads`` (a sequence of numbers),
+    in units of ``learning_rate``: theta_{t-1} - theta_t over learning_rate for t = 1 .. len(grads)."""
+    theta, taken = np.zeros(1), []
+    optimizer = variant(name, learning_rate=learning_rate, **kwargs)
+    for g in grads:
+        before = theta[0]
+        optimizer.step([theta], [np.array([g], dtype=np.float64)])
+        taken.append((before - theta[0]) / learning_rate)
+    return np.array(taken)

@@ -38,8 +38,6 @@ class PrimedAdam(Optimizer):
     on: the variance that Liu et al. blame is gone, while the step m_hat / sqrt(v) keeps its size.
     """
 
-    slots = ("m", "v")
-
     def __init__(self, learning_rate, second_moment, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         super().__init__(learning_rate)
         self.second_moment = [np.array(v, dtype=np.float64) for v in second_moment]
@@ -48,22 +46,24 @@ class PrimedAdam(Optimizer):
         self.beta_1 = check_beta("beta_1", beta_1)
         self.beta_2 = check_beta("beta_2", beta_2)
         self.epsilon = check_non_negative("epsilon", epsilon)
-        self._next = 0
+        self.moments = None  # [(m, v)] per parameter, from the first step
 
-    def initial_slot(self, name, param):
-        if name == "m":
-            return np.zeros_like(param)
-        v = self.second_moment[self._next]
-        self._next += 1
-        if v.shape != param.shape:
-            raise ValueError(f"second_moment[{self._next - 1}] must have the shape {param.shape}, got {v.shape}")
-        return v.astype(param.dtype, copy=True)
-
-    def update(self, theta, g, slots, scratch, t, lr):
-        m, v = slots["m"], slots["v"]
-        m += (1.0 - self.beta_1) * (g - m)
-        v += (1.0 - self.beta_2) * (g * g - v)
-        theta -= lr * (m / (1.0 - self.beta_1**t)) / (np.sqrt(v) + self.epsilon)
+    def step(self, params, grads):
+        """One step on the float arrays ``params`` (in place), shaped like ``second_moment``."""
+        params = [params] if isinstance(params, np.ndarray) else list(params)
+        grads = [grads] if isinstance(grads, np.ndarray) else list(grads)
+        shapes = [v.shape for v in self.second_moment]
+        if [p.shape for p in params] != shapes or [np.shape(g) for g in grads] != shapes:
+            raise ValueError(f"params and grads must have the shapes of second_moment {shapes}")
+        if self.moments is None:
+            self.moments = [(np.zeros_like(v), v.copy()) for v in self.second_moment]
+        t = self.iterations + 1
+        lr = self.learning_rate_at(t)
+        for theta, g, (m, v) in zip(params, grads, self.moments):
+            m += (1.0 - self.beta_1) * (g - m)
+            v += (1.0 - self.beta_2) * (g * g - v)
+            theta -= lr * (m / (1.0 - self.beta_1**t)) / (np.sqrt(v) + self.epsilon)
+        self.iterations = t
 
 
 def second_moment(data, seed=0, batch_size=64, batches=50, hidden=128):
@@ -174,7 +174,8 @@ def spread(results, field):
 
 
 def batch_label(batch_size):
-    return "full batch (2,048)" if batch_size is None else f"{batch_size:,}"
+    """'batch 64', or 'full batch' for None."""
+    return "full batch" if batch_size is None else f"batch {batch_size:,}"
 
 
 def summary_rows(results, field="dead_at_10", percent=True):
@@ -188,4 +189,53 @@ def summary_rows(results, field="dead_at_10", percent=True):
             low, high = spread(select(results, arm=arm, batch_size=batch_size), field)
             cells.append(f"{low:.0%} - {high:.0%}" if percent else f"{low:.3g} - {high:.3g}")
         rows.append([arm] + cells)
-    return ["optimizer"] + [f"batch {batch_label(b)}" for b in batch_sizes], rows
+    return ["optimizer"] + [batch_label(b) for b in batch_sizes], rows
+
+
+STYLE = {
+    "Adam": dict(color="#0072B2", marker="o"),
+    "Adam + warmup": dict(color="#009E73", marker="s"),
+    "Adam, lr = 0.003": dict(color="#56B4E9", marker="v"),
+    "Adam, v known": dict(color="#CC79A7", marker="D"),
+    "RAdam": dict(color="#D55E00", marker="^"),
+}
+"""Colour and marker of each arm in :func:`figure` (the optimizers' colours of :data:`radam.plotting.COLORS`)."""
+
+
+def figure(results, sweep, width=7.5):
+    """Two panels, stacked: the dead fraction at step 10 against the gradient noise (batch size) for every arm,
+    and plain Adam's against the learning rate at the noisiest and the noise-free batch. A dot per seed, a
+    line through the means."""
+    from matplotlib.figure import Figure
+
+    from radam.plotting import finish
+
+    fig = Figure(figsize=(width, 7.2), layout="constrained")
+    top, bottom = fig.subplots(2, 1)
+    batch_sizes = list(dict.fromkeys(r.batch_size for r in results))
+    x = np.arange(len(batch_sizes))
+    for arm in dict.fromkeys(r.arm for r in results):
+        style = STYLE.get(arm, dict(color="0.4", marker="x"))
+        means = []
+        for i, batch_size in enumerate(batch_sizes):
+            dead = [r.dead_at_10 for r in select(results, arm=arm, batch_size=batch_size)]
+            top.plot(np.full(len(dead), i), dead, linestyle="none", alpha=0.5, markersize=4, **style)
+            means.append(np.mean(dead))
+        top.plot(x, means, linewidth=1.5, label=arm, **style)
+    top.set_xticks(x, [batch_label(b).removeprefix("batch ") for b in batch_sizes])
+    top.set_ylim(-0.03, 1.03)
+    finish(top, "Dead units at step 10 against the gradient noise (lr = 0.03)", "batch size (noisy -> exact)",
+           "dead fraction at step 10", legend=False)
+    top.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+    for batch_size, linestyle in zip(dict.fromkeys(r.batch_size for r in sweep), ("--", "-")):
+        rates = sorted({r.learning_rate for r in sweep})
+        dead = [np.mean([r.dead_at_10 for r in select(sweep, batch_size=batch_size, learning_rate=lr)])
+                for lr in rates]
+        bottom.plot(rates, dead, linestyle=linestyle, marker="o", color=STYLE["Adam"]["color"],
+                    label=f"Adam, {batch_label(batch_size)}")
+    bottom.set_xscale("log")
+    bottom.set_ylim(-0.03, 1.03)
+    finish(bottom, "Plain Adam: dead units at step 10 against the learning rate", "learning rate lr",
+           "dead fraction at step 10 (mean over seeds)", legend=False)
+    bottom.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return fig

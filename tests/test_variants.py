@@ -11,7 +11,7 @@ import pytest
 
 from radam import theory
 from radam.numpy import RAdam
-from radam.variants import VARIANTS, RAdamVariant, variant
+from radam.variants import VARIANTS, RAdamVariant, steps_taken, variant
 
 
 def gradients(steps=200, size=3, seed=0):
@@ -156,3 +156,18 @@ def test_bad_arguments_name_themselves(kwargs, name):
 def test_unknown_variant():
     with pytest.raises(ValueError, match="name must be one of"):
         variant("Adam")
+
+
+def test_steps_taken_in_units_of_the_learning_rate():
+    grads = [0.5, -1.0, 2.0, 0.1, 0.3, -0.2, 1.0]
+    taken = steps_taken("authors' code", grads, learning_rate=0.01)
+    theta, optimizer = np.zeros(1), variant("authors' code", learning_rate=0.01)
+    expected = []
+    for g in grads:
+        before = theta[0]
+        optimizer.step([theta], [np.array([g])])
+        expected.append((before - theta[0]) / 0.01)
+    np.testing.assert_allclose(taken, expected, rtol=1e-12)
+    assert taken[0] == pytest.approx(0.5)  # the first momentum step is lr * m_hat = lr * g_1
+    none = steps_taken("authors' code, degenerated_to_sgd=False", grads)
+    assert np.all(none[:5] == 0) and none[5] != 0  # no change before the first rectified step (t = 6)

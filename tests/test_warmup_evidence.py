@@ -30,7 +30,7 @@ def test_primed_adam_matches_a_transcription():
 def test_primed_adam_checks_its_second_moment():
     with pytest.raises(ValueError, match="second_moment"):
         we.PrimedAdam(0.01, [np.array([-1.0])])
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(ValueError, match="shapes"):
         we.PrimedAdam(0.01, [np.ones(2)]).step([np.zeros(3)], [np.ones(3)])
 
 
@@ -53,7 +53,7 @@ def test_summary_rows_and_select():
     results = [we.Result(arm, b, s, 0.03, d, 0.5, 1.0) for arm, d in (("Adam", 0.9), ("RAdam", 0.1))
                for b in (64, None) for s in (0, 1)]
     header, rows = we.summary_rows(results)
-    assert header == ["optimizer", "batch 64", "batch full batch (2,048)"]
+    assert header == ["optimizer", "batch 64", "full batch"]
     assert rows == [["Adam", "90% - 90%", "90% - 90%"], ["RAdam", "10% - 10%", "10% - 10%"]]
     assert len(we.select(results, arm="Adam", batch_size=None)) == 2
 
@@ -66,3 +66,13 @@ def test_adam_fails_without_gradient_noise_and_with_a_known_second_moment(data):
     assert full["Adam"].dead_at_10 > 0.9 and known.dead_at_10 > 0.9
     assert full["Adam + warmup"].dead_at_10 < 0.2
     assert full["Adam"].first_update == pytest.approx(1.0, abs=0.05)  # +-lr in (nearly) every coordinate
+
+
+def test_figure_draws_every_arm_and_both_sweeps():
+    results = [we.Result(arm, b, 0, 0.03, 0.5, 0.5, 1.0) for arm in we.ARMS for b in (64, None)]
+    sweep = [we.Result("Adam", b, 0, lr, lr * 10, 0.1, 1.0) for b in (16, None) for lr in (0.001, 0.01)]
+    fig = we.figure(results, sweep)
+    top, bottom = fig.axes
+    assert [t.get_text() for t in top.get_legend().get_texts()] == list(we.ARMS)
+    assert [t.get_text() for t in bottom.get_legend().get_texts()] == ["Adam, batch 16", "Adam, full batch"]
+    assert bottom.lines[0].get_ydata().tolist() == [0.01, 0.1]
