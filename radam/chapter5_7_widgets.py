@@ -62,10 +62,14 @@ def _data():
     return mlp.synthetic_images(seed=0)
 
 
-@lru_cache(maxsize=4096)
 def warmup_run(lr, warmup_steps, seed, steps=WARMUP_RUN, beta_2=0.99):
     """Chapter 5's network trained with Adam (beta_2 = 0.99) at ``lr`` with a linear warmup over
-    ``warmup_steps`` (0: none), recorded every 20 steps; cached."""
+    ``warmup_steps`` (0: none), recorded every 20 steps; cached (the same call returns the same run)."""
+    return _warmup_run(float(lr), float(warmup_steps), int(seed), int(steps), float(beta_2))
+
+
+@lru_cache(maxsize=4096)
+def _warmup_run(lr, warmup_steps, seed, steps, beta_2):
     optimizer = Adam(schedules.linear_warmup(lr, warmup_steps), beta_2=beta_2)
     return mlp.train(optimizer, _data(), seed=seed, steps=steps, record_at=range(0, steps + 1, 20))
 
