@@ -1,18 +1,35 @@
 """Optimizers from scratch in NumPy: SGD, AdaGrad, RMSProp, Adam and RAdam.
 
 Each class computes exactly what its Keras built-in computes (``keras.optimizers.SGD``, ``Adagrad``,
-``RMSprop``, ``Adam``), with the same hyperparameter names and defaults; RAdam follows the rule in
-DESIGN.md. Usage::
+``RMSprop``, ``Adam``), with the same hyperparameter names and defaults. RAdam (Liu et al., 2020) is, at
+the 1-based step t, with lr_t the learning rate of step t::
+
+    rho_inf = 2 / (1 - beta_2) - 1 ;  rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t)
+    theta -= lr_t * weight_decay * theta        (decoupled weight decay, on the steps that change theta)
+    m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2 ;  m_hat = m / (1 - beta_1^t)
+    if rho_t >= sma_threshold:  r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+                                theta -= lr_t * r_t * m_hat * sqrt(1 - beta_2^t) / (sqrt(v) + epsilon)
+    elif degenerated_to_sgd:    theta -= lr_t * m_hat
+    else:                       no parameter change
+
+(never adaptive where rho_inf <= sma_threshold: see :func:`radam.theory.is_adaptive`). Usage::
 
     opt = RAdam(learning_rate=1e-3)
     opt.step(params, grads)   # params: a list of float ndarrays (or one), updated in place
 
 ``learning_rate`` is a number or a schedule ``lr(t)`` of the 1-based step t (see :mod:`radam.schedules`).
-Updates run in place in the parameters' dtype through one scratch buffer, so a step allocates
-nothing that grows with the number of parameters.
+
+How a step runs: ``step`` checks every array first (a step that would fail fails before it changes
+anything), computes the step's scalars once (``step_scalars``: learning rate, bias corrections, r_t), then
+streams each parameter through ``update`` in blocks of ``BLOCK`` elements, with the matching blocks of the
+gradient and of the optimizer's state. ``update`` is written as the formulas; its temporaries are
+block-sized, so they stay in the processor's cache and a step allocates nothing that grows with the number of
+parameters.
 """
 
+import inspect
 import math
+import numbers
 
 import numpy as np
 
@@ -20,32 +37,49 @@ from radam import theory
 from radam._validate import (
     check_beta,
     check_blog_schedule,
+    check_epsilon_representable,
     check_flag,
     check_learning_rate,
     check_non_negative,
     check_positive,
     check_sma_threshold,
+    shown,
 )
 from radam.schedules import blog_learning_rate
 
+BLOCK = 32_768
+"""Elements per block of a parameter that one ``update`` call sees (128 KiB of float32)."""
+
+
+def one_minus_power(beta, t):
+    """1 - beta^t, as -expm1(t log beta): accurate even where beta^t is close to 1 (beta near 1, small t)."""
+    return -math.expm1(t * math.log(beta)) if beta > 0 else 1.0
+
 
 class Optimizer:
-    """What every optimizer shares: the step loop, the learning rate at step t, config and state.
+    """What every optimizer shares: checking the arrays, the step loop over blocks, config and state.
 
-    A subclass names its per-parameter state in ``slots``, says how each starts in ``initial_slot``,
-    and implements ``update(param, grad, slots, scratch, t, lr)``.
+    A subclass names its per-parameter state in ``slots`` (those that must stay >= 0 also in
+    ``non_negative_slots``), says how each starts in ``initial_slot``, computes the step's scalars in
+    ``step_scalars(t, lr)`` (a dict), and implements ``update(theta, g, <one argument per slot>, <the
+    scalars>)``, which changes blocks of theta and of the slots in place.
     """
 
     slots = ()
+    non_negative_slots = ()
 
     def __init__(self, learning_rate):
         self.learning_rate = check_learning_rate(learning_rate)
         self.iterations = 0
         self._slots = None
-        self._scratch = {}
+        self._dtypes_checked = set()
 
     def initial_slot(self, name, param):
-        return np.zeros_like(param)
+        """The slot's value before the first step: zeros (always C-contiguous, so its blocks are views)."""
+        return np.zeros(param.shape, dtype=param.dtype)
+
+    def check_dtype(self, dtype, what):
+        """Raise ValueError if the optimizer cannot work in ``dtype`` (the dtype of ``what``); here it can."""
 
     def learning_rate_at(self, t):
         """lr_t: the number, or the schedule evaluated at the 1-based step t."""
@@ -53,30 +87,82 @@ class Optimizer:
             return check_non_negative(f"learning_rate({t})", float(self.learning_rate(t)))
         return self.learning_rate
 
+    def step_scalars(self, t, lr):
+        """The numbers ``update`` takes besides the arrays, computed once per step: here lr_t."""
+        return {"lr": lr}
+
     def step(self, params, grads):
-        """Take one step: update every array in ``params`` in place from the matching ``grads``."""
-        params, grads = _pair_up(params, grads)
+        """Take one step: update every array in ``params`` in place from the matching ``grads``.
+
+        Everything is checked before anything changes: a step that raises leaves the parameters, the state
+        and ``iterations`` as they were.
+        """
+        params, grads = self._checked(params, grads)
+        t = self.iterations + 1
+        lr = self.learning_rate_at(t)
+        legacy = _takes_scratch(type(self))  # a subclass written for whole arrays and a scratch buffer
+        scalars = None if legacy else self.step_scalars(t, lr)
         if self._slots is None:
             self._slots = [{name: self.initial_slot(name, p) for name in self.slots} for p in params]
-        elif len(self._slots) != len(params) or any(
-            s[name].shape != p.shape for s, p in zip(self._slots, params) for name in self.slots
+        for param, grad, slots in zip(params, grads, self._slots):
+            if legacy:
+                self.update(param, grad.astype(param.dtype, copy=False), slots, np.empty_like(param), t, lr)
+            else:
+                self._update_in_blocks(param, grad, slots, scalars)
+        self.iterations = t
+
+    def _update_in_blocks(self, theta, g, slots, scalars):
+        """``update`` on blocks of BLOCK elements: views where the arrays are C-contiguous, else copies in and out."""
+        if theta.size <= BLOCK and theta.flags.c_contiguous and g.flags.c_contiguous and g.dtype == theta.dtype:
+            self.update(theta, g, **slots, **scalars)  # one block: the arrays themselves
+            return
+        in_place = theta.flags.c_contiguous
+        flat_theta = theta.reshape(-1) if in_place else theta.flat
+        flat_g = g.reshape(-1) if g.flags.c_contiguous else g.flat
+        flat_slots = {name: array.reshape(-1) for name, array in slots.items()}  # views: slots are C-contiguous
+        for start in range(0, theta.size, BLOCK):
+            block = slice(start, start + BLOCK)
+            theta_block = flat_theta[block]  # a copy when theta is not C-contiguous
+            g_block = flat_g[block].astype(theta.dtype, copy=False)
+            self.update(theta_block, g_block, **{name: flat[block] for name, flat in flat_slots.items()}, **scalars)
+            if not in_place:
+                flat_theta[block] = theta_block
+
+    def _checked(self, params, grads):
+        """params and grads as lists of ndarrays, after checking everything a step needs; raises ValueError."""
+        if isinstance(params, np.ndarray):
+            params, grads = [params], [grads]
+        params, grads = list(params), list(grads)
+        if not params:
+            raise ValueError("params must hold at least one array, got an empty list")
+        if len(grads) != len(params):
+            raise ValueError(f"grads must hold one array per parameter ({len(params)}), got {len(grads)}")
+        for i, p in enumerate(params):
+            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+                raise ValueError(f"params[{i}] must be a floating-point ndarray (it is updated in place), got {p!r:.80}")
+            if not p.flags.writeable:
+                raise ValueError(f"params[{i}] is read-only: the optimizer updates it in place")
+            try:
+                grads[i] = np.asarray(grads[i])
+            except (ValueError, TypeError) as error:
+                raise ValueError(f"grads[{i}] cannot be read as an array: {error}") from None
+            g = grads[i]
+            if g.shape != p.shape:
+                raise ValueError(f"grads[{i}] must have the shape of params[{i}] {p.shape}, got {g.shape}")
+            if not np.can_cast(g.dtype, p.dtype, "same_kind"):
+                raise ValueError(f"grads[{i}] has dtype {g.dtype}, which cannot be cast to params[{i}]'s {p.dtype}")
+            if p.dtype not in self._dtypes_checked:
+                self.check_dtype(p.dtype, f"params[{i}]")
+                self._dtypes_checked.add(p.dtype)
+        if self._slots is not None and (
+            len(self._slots) != len(params)
+            or any(s[name].shape != p.shape for s, p in zip(self._slots, params) for name in self.slots)
         ):
             raise ValueError(
                 f"params must keep the shapes of the first step {[next(iter(s.values())).shape for s in self._slots]}, "
                 f"got {[p.shape for p in params]}"
             )
-        t = self.iterations + 1
-        lr = self.learning_rate_at(t)
-        for param, grad, slots in zip(params, grads, self._slots):
-            self.update(param, np.asarray(grad, dtype=param.dtype), slots, self._scratch_like(param), t, lr)
-        self.iterations = t
-
-    def _scratch_like(self, param):
-        """A view of the one reusable buffer (per dtype) shaped like ``param``: steps allocate no arrays."""
-        buffer = self._scratch.get(param.dtype)
-        if buffer is None or buffer.size < param.size:
-            buffer = self._scratch[param.dtype] = np.empty(param.size, dtype=param.dtype)
-        return buffer[: param.size].reshape(param.shape)
+        return params, grads
 
     def get_config(self):
         """The hyperparameters: ``type(opt)(**opt.get_config())`` rebuilds the optimizer."""
@@ -88,40 +174,72 @@ class Optimizer:
         return {"iterations": self.iterations, "slots": slots}
 
     def load_state_dict(self, state):
-        """Restore what ``state_dict`` returned: the optimizer then continues identically."""
-        iterations = state.get("iterations") if isinstance(state, dict) else None
+        """Restore what ``state_dict`` returned: the optimizer then continues identically.
+
+        Everything is checked first (keys, the step count, each slot's dtype, shape and values); a state
+        that is rejected with ValueError changes nothing.
+        """
+        if not isinstance(state, dict) or set(state) != {"iterations", "slots"}:
+            keys = sorted(state, key=str) if isinstance(state, dict) else None
+            raise ValueError(f"state must be a dict with the keys ['iterations', 'slots'], got {shown(state)} (keys {keys})")
+        iterations = state["iterations"]
         if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
-            raise ValueError(f"state['iterations'] must be a whole number >= 0, got {iterations!r}")
-        slots = state.get("slots")
+            raise ValueError(f"state['iterations'] must be a whole number >= 0, got {shown(iterations)}")
+        slots = state["slots"]
         if slots is not None:
-            if not isinstance(slots, (list, tuple)) or any(
-                not isinstance(s, dict) or set(s) != set(self.slots) for s in slots
-            ):
-                raise ValueError(f"state['slots'] must be a list of dicts with keys {list(self.slots)}, got {slots!r}")
-            slots = [{k: np.array(v, copy=True) for k, v in s.items()} for s in slots]
+            if not isinstance(slots, (list, tuple)) or not slots:
+                raise ValueError(f"state['slots'] must be None or a non-empty list of dicts, got {shown(slots)}")
+            slots = [self._checked_slots(i, s) for i, s in enumerate(slots)]
+        if (slots is None) != (iterations == 0):
+            raise ValueError(
+                f"state['iterations'] is {int(iterations)} but state['slots'] is "
+                f"{'None' if slots is None else 'not None'}: the slots exist exactly after the first step"
+            )
         self.iterations = int(iterations)
         self._slots = slots
+
+    def _checked_slots(self, i, slots):
+        """Copies of one parameter's slots from a state dict, after checking them; raises ValueError."""
+        where = f"state['slots'][{i}]"
+        if not isinstance(slots, dict) or set(slots) != set(self.slots):
+            got = sorted(slots, key=str) if isinstance(slots, dict) else shown(slots)
+            raise ValueError(f"{where} must be a dict with the keys {list(self.slots)}, got {got}")
+        checked, shape = {}, None
+        for name in self.slots:
+            value = slots[name]
+            what = f"{where}[{name!r}]"
+            if not isinstance(value, (np.ndarray, numbers.Real, list, tuple)) or isinstance(value, bool):
+                raise ValueError(f"{what} must be a floating-point array, got {shown(value)}")
+            try:
+                array = np.array(value, order="C", copy=True)
+            except (ValueError, TypeError) as error:
+                raise ValueError(f"{what} must be a floating-point array: {error}") from None
+            if array.dtype.kind != "f":
+                raise ValueError(f"{what} must be a floating-point array, got dtype {array.dtype}")
+            if shape is not None and array.shape != shape:
+                raise ValueError(f"{what} must have the shape of {where}[{self.slots[0]!r}] {shape}, got {array.shape}")
+            shape = array.shape
+            if not np.isfinite(array).all():
+                raise ValueError(f"{what} holds NaN or infinite values")
+            if name in self.non_negative_slots and (array < 0).any():
+                raise ValueError(f"{what} holds negative values (minimum {float(array.min())!r}); it is a sum of squares, >= 0")
+            checked[name] = array
+        return checked
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
 
-def _pair_up(params, grads):
-    """Both as lists of arrays; params must be floating-point ndarrays, grads of the same shapes."""
-    if isinstance(params, np.ndarray):
-        params, grads = [params], [grads]
-    params, grads = list(params), list(grads)
-    if not params:
-        raise ValueError("params must hold at least one array, got an empty list")
-    if len(grads) != len(params):
-        raise ValueError(f"grads must hold one array per parameter ({len(params)}), got {len(grads)}")
-    for i, (p, g) in enumerate(zip(params, grads)):
-        if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
-            raise ValueError(f"params[{i}] must be a floating-point ndarray (it is updated in place), got {p!r:.80}")
-        if np.shape(g) != p.shape:
-            raise ValueError(f"grads[{i}] must have the shape of params[{i}] {p.shape}, got {np.shape(g)}")
-    return params, grads
+_SCRATCH_SIGNATURE = {}
+
+
+def _takes_scratch(cls):
+    """Whether ``cls.update`` has the signature of subclasses written before the blocks:
+    ``update(self, theta, g, slots, scratch, t, lr)``, called once per parameter on whole arrays."""
+    if cls not in _SCRATCH_SIGNATURE:
+        _SCRATCH_SIGNATURE[cls] = "scratch" in inspect.signature(cls.update).parameters
+    return _SCRATCH_SIGNATURE[cls]
 
 
 class SGD(Optimizer):
@@ -136,11 +254,10 @@ class SGD(Optimizer):
         super().__init__(learning_rate)
         self.momentum = check_beta("momentum", momentum)
 
-    def update(self, theta, g, slots, scratch, t, lr):
-        m = slots["m"]
+    def update(self, theta, g, m, lr):
+        """m = momentum m - lr g ;  theta += m."""
         m *= self.momentum
-        np.multiply(g, lr, out=scratch)
-        m -= scratch
+        m -= lr * g
         theta += m
 
     def get_config(self):
@@ -151,6 +268,7 @@ class AdaGrad(Optimizer):
     """AdaGrad (Duchi et al., 2011): G += g^2 ; theta -= lr g / sqrt(G + epsilon)."""
 
     slots = ("G",)
+    non_negative_slots = ("G",)
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7):
         super().__init__(learning_rate)
@@ -158,17 +276,15 @@ class AdaGrad(Optimizer):
         self.epsilon = check_positive("epsilon", epsilon)
 
     def initial_slot(self, name, param):
-        return np.full_like(param, self.initial_accumulator_value)
+        return np.full(param.shape, self.initial_accumulator_value, dtype=param.dtype)
 
-    def update(self, theta, g, slots, scratch, t, lr):
-        G = slots["G"]
-        np.multiply(g, g, out=scratch)
-        G += scratch
-        np.add(G, self.epsilon, out=scratch)
-        np.sqrt(scratch, out=scratch)
-        np.divide(g, scratch, out=scratch)
-        scratch *= lr
-        theta -= scratch
+    def check_dtype(self, dtype, what):
+        check_epsilon_representable(self.epsilon, dtype, what)
+
+    def update(self, theta, g, G, lr):
+        """G += g^2 ;  theta -= lr g / sqrt(G + epsilon)."""
+        G += g * g
+        theta -= lr * g / np.sqrt(G + self.epsilon)
 
     def get_config(self):
         return {
@@ -182,23 +298,21 @@ class RMSProp(Optimizer):
     """RMSProp (Tieleman and Hinton, 2012): v = rho v + (1 - rho) g^2 ; theta -= lr g / sqrt(v + epsilon)."""
 
     slots = ("v",)
+    non_negative_slots = ("v",)
 
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7):
         super().__init__(learning_rate)
         self.rho = check_beta("rho", rho)
         self.epsilon = check_positive("epsilon", epsilon)
 
-    def update(self, theta, g, slots, scratch, t, lr):
-        v = slots["v"]
-        np.multiply(g, g, out=scratch)
-        scratch *= 1.0 - self.rho
+    def check_dtype(self, dtype, what):
+        check_epsilon_representable(self.epsilon, dtype, what)
+
+    def update(self, theta, g, v, lr):
+        """v = rho v + (1 - rho) g^2 ;  theta -= lr g / sqrt(v + epsilon)."""
         v *= self.rho
-        v += scratch
-        np.add(v, self.epsilon, out=scratch)
-        np.sqrt(scratch, out=scratch)
-        np.divide(g, scratch, out=scratch)
-        scratch *= lr
-        theta -= scratch
+        v += (1 - self.rho) * (g * g)
+        theta -= lr * g / np.sqrt(v + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
@@ -214,6 +328,7 @@ class Adam(Optimizer):
     """
 
     slots = ("m", "v")
+    non_negative_slots = ("v",)
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         super().__init__(learning_rate)
@@ -221,28 +336,18 @@ class Adam(Optimizer):
         self.beta_2 = check_beta("beta_2", beta_2)
         self.epsilon = check_positive("epsilon", epsilon)
 
-    def update_moments(self, g, slots, scratch):
-        """m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2 (in place)."""
-        m, v = slots["m"], slots["v"]
-        m *= self.beta_1
-        np.multiply(g, 1.0 - self.beta_1, out=scratch)
-        m += scratch
-        v *= self.beta_2
-        np.multiply(g, g, out=scratch)
-        scratch *= 1.0 - self.beta_2
-        v += scratch
+    def check_dtype(self, dtype, what):
+        check_epsilon_representable(self.epsilon, dtype, what)
 
-    def adaptive_step(self, theta, slots, scratch, step_size):
-        """theta -= step_size * m / (sqrt(v) + epsilon), step_size holding the scalar factors."""
-        np.sqrt(slots["v"], out=scratch)
-        scratch += self.epsilon
-        np.divide(slots["m"], scratch, out=scratch)
-        scratch *= step_size
-        theta -= scratch
+    def step_scalars(self, t, lr):
+        """The bias corrections folded into one step size: lr sqrt(1 - beta_2^t) / (1 - beta_1^t)."""
+        return {"step_size": lr * math.sqrt(one_minus_power(self.beta_2, t)) / one_minus_power(self.beta_1, t)}
 
-    def update(self, theta, g, slots, scratch, t, lr):
-        self.update_moments(g, slots, scratch)
-        self.adaptive_step(theta, slots, scratch, lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t))
+    def update(self, theta, g, m, v, step_size):
+        """m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2 ;  theta -= step_size m / (sqrt(v) + epsilon)."""
+        m += (1 - self.beta_1) * (g - m)
+        v += (1 - self.beta_2) * (g * g - v)
+        theta -= step_size * m / (np.sqrt(v) + self.epsilon)
 
     def get_config(self):
         return {
@@ -262,9 +367,13 @@ class RAdam(Adam):
         elif degenerated_to_sgd:    theta -= lr_t * m_hat
         else:                       no parameter change
 
-    Decoupled weight decay first, on every step that changes theta: theta -= lr_t * weight_decay * theta. With total_steps > 0, lr_t follows
-    the blog's schedule :func:`radam.schedules.warmup_then_linear_decay` (warmup_proportion, min_lr).
+    Decoupled weight decay first, on every step that changes theta: theta -= lr_t * weight_decay * theta. With
+    total_steps > 0, lr_t follows the blog's schedule :func:`radam.schedules.warmup_then_linear_decay`
+    (warmup_proportion, min_lr).
     """
+
+    RHO_STEPS = 1024
+    """Steps for which :func:`radam.theory.is_adaptive` and :func:`radam.theory.rectification` are evaluated at once."""
 
     def __init__(
         self,
@@ -287,6 +396,7 @@ class RAdam(Adam):
             learning_rate, total_steps, warmup_proportion, min_lr
         )
         self.rho_inf = theory.rho_inf(self.beta_2)
+        self._rectifications = (None, 0, [], [])
 
     def learning_rate_at(self, t):
         """lr_t: the base rate (or schedule) at t, through the blog's warmup and decay when total_steps > 0."""
@@ -295,24 +405,42 @@ class RAdam(Adam):
             return float(blog_learning_rate(lr, t, self.total_steps, self.warmup_proportion, self.min_lr))
         return lr
 
-    def step(self, params, grads):
-        """Take one step; r_t (None while rho_t < sma_threshold) is computed once, for all the arrays."""
-        t = self.iterations + 1
-        self._r_t = theory.rectification(t, self.beta_2) if theory.is_adaptive(t, self.beta_2, self.sma_threshold) else None
-        super().step(params, grads)
+    def rectification_at(self, t):
+        """r_t of step t, or None where step t is not adaptive (:func:`radam.theory.is_adaptive`).
 
-    def update(self, theta, g, slots, scratch, t, lr):
-        if self.weight_decay and (self._r_t is not None or self.degenerated_to_sgd):
-            np.multiply(theta, lr * self.weight_decay, out=scratch)
-            theta -= scratch
-        self.update_moments(g, slots, scratch)
-        bias_correction_1 = 1.0 - self.beta_1**t
-        if self._r_t is not None:
-            step_size = lr * self._r_t * math.sqrt(1.0 - self.beta_2**t) / bias_correction_1
-            self.adaptive_step(theta, slots, scratch, step_size)
-        elif self.degenerated_to_sgd:
-            np.multiply(slots["m"], lr / bias_correction_1, out=scratch)
-            theta -= scratch
+        :func:`radam.theory.rectification` and ``is_adaptive`` are evaluated for RHO_STEPS steps at a time,
+        so a step costs a list look-up rather than a dozen NumPy calls.
+        """
+        key, first, adaptive, r = self._rectifications
+        if key != (self.beta_2, self.sma_threshold) or not first <= t < first + len(r):
+            key, first = (self.beta_2, self.sma_threshold), t
+            steps = np.arange(t, t + self.RHO_STEPS, dtype=np.float64)
+            adaptive = theory.is_adaptive(steps, self.beta_2, self.sma_threshold).tolist()
+            with np.errstate(invalid="ignore"):
+                r = np.nan_to_num(theory.rectification(steps, self.beta_2)).tolist()  # r_t = 0 where rho_t = 4
+            self._rectifications = key, first, adaptive, r
+        return r[t - first] if adaptive[t - first] else None
+
+    def step_scalars(self, t, lr):
+        """lr_t, r_t (None where step t is not adaptive) and the step size of the step that step t takes:
+        lr_t r_t sqrt(1 - beta_2^t) / (1 - beta_1^t) when adaptive, lr_t / (1 - beta_1^t) for the SGD step."""
+        r_t = self.rectification_at(t)
+        bias_correction_1 = one_minus_power(self.beta_1, t)
+        if r_t is None:
+            return {"lr": lr, "r_t": None, "step_size": lr / bias_correction_1}
+        step_size = lr * r_t * math.sqrt(one_minus_power(self.beta_2, t)) / bias_correction_1
+        return {"lr": lr, "r_t": r_t, "step_size": step_size}
+
+    def update(self, theta, g, m, v, lr, r_t, step_size):
+        """Weight decay, the moments, then the rectified step (r_t not None) or the SGD step."""
+        if self.weight_decay and (r_t is not None or self.degenerated_to_sgd):
+            theta -= lr * self.weight_decay * theta
+        m += (1 - self.beta_1) * (g - m)
+        v += (1 - self.beta_2) * (g * g - v)
+        if r_t is not None:  # step_size = lr_t r_t sqrt(1 - beta_2^t) / (1 - beta_1^t)
+            theta -= step_size * m / (np.sqrt(v) + self.epsilon)
+        elif self.degenerated_to_sgd:  # step_size = lr_t / (1 - beta_1^t): theta -= lr_t m_hat
+            theta -= step_size * m
 
     def get_config(self):
         return {

@@ -25,6 +25,7 @@ import tensorflow as tf
 import radam.numpy
 from radam import schedules, theory
 from radam.keras import RAdam
+from reference_rules import plain_python_radam
 
 TOLERANCE = {  # (params and m relative to their largest magnitude, v elementwise relative)
     "float32": (3e-5, 1e-4),
@@ -123,33 +124,6 @@ def test_matches_numpy_radam_on_model_gradients(config, floatx):
         grads = train_step(x[batch], y[batch])
         numpy_opt.step(params, [g.numpy() for g in grads])
     assert_state_matches(keras_opt, model.trainable_variables, numpy_opt, params, floatx)
-
-
-def plain_python_radam(theta, grads, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-7, sma_threshold=5.0,
-                       degenerated_to_sgd=True, weight_decay=0.0, total_steps=0, warmup_proportion=0.1, min_lr=0.0):
-    """The rule as DESIGN.md writes it, one float at a time: the thetas after each step."""
-    m = v = 0.0
-    thetas = []
-    for t, g in enumerate(grads, start=1):
-        lr_t = lr
-        if total_steps:
-            warmup = total_steps * warmup_proportion
-            decay = max(total_steps - warmup, 1)
-            lr_t = lr * t / warmup if t <= warmup else lr + (min_lr - lr) * min(t - warmup, decay) / decay
-        rho_inf = 2 / (1 - beta_2) - 1
-        rho_t = rho_inf - 2 * t * beta_2**t / (1 - beta_2**t)
-        if rho_t >= sma_threshold or degenerated_to_sgd:  # a step that changes theta decays it first
-            theta -= lr_t * weight_decay * theta
-        m = beta_1 * m + (1 - beta_1) * g
-        v = beta_2 * v + (1 - beta_2) * g * g
-        m_hat = m / (1 - beta_1**t)
-        if rho_t >= sma_threshold:
-            r_t = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-            theta -= lr_t * r_t * m_hat * math.sqrt(1 - beta_2**t) / (math.sqrt(v) + epsilon)
-        elif degenerated_to_sgd:
-            theta -= lr_t * m_hat
-        thetas.append(theta)
-    return thetas
 
 
 @pytest.mark.parametrize(

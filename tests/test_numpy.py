@@ -1,70 +1,24 @@
-"""radam.numpy: the classic optimizers against their Keras built-ins, RAdam against DESIGN.md's rule written
-out in plain Python, state and config round trips, memory per step, and input validation.
-
-Keras comparisons run 500 steps on a small least-squares problem over three arrays of different shapes,
-with minibatch gradients computed at the NumPy optimizer's parameters and fed to both (so the test compares
-the update arithmetic; differences do not feed back through the gradients). Tolerances:
-
-- float32, Keras's default hyperparameters: Keras rounds beta_1, beta_2 to float32 and computes
-  beta_2^t and 1 - beta_2^t in float32, which loses about five digits at small t (1 - 0.999^t ~ 1e-3 t):
-  Adam's step size then differs by up to ~1e-5 relative from NumPy's (computed in float64), AdaGrad and
-  RMSProp differ by a unit in the last place per operation (different operation order). Accumulated over
-  500 steps of size ~lr this is up to ~1e-5 of the parameters' scale (measured 2e-5 for Adam, 2e-7 for
-  AdaGrad and RMSProp, 0 for SGD); tolerance 1e-4 of the scale.
-- float64: Keras converts Python floats (beta_1, momentum, ...) to tensors through float32, so with
-  hyperparameters such as 0.9 it differs from float64 arithmetic by ~1e-8 relative per step. We therefore
-  use hyperparameters that are exact in float32 (0.875, 1 - 2^-10, 2^-7, 2^-23): then only the order of
-  operations differs, a few units of 1e-16 per step (measured 1.3e-15 after 500 Adam steps); tolerance
-  1e-12 of the scale.
-
-A wrong constant, a missed bias correction or epsilon in the wrong place changes the results by far more.
+"""radam.numpy on its own (no TensorFlow needed): RAdam against the rule written out in plain Python floats
+(tests/reference_rules.py, which the Keras tests share), the blocks a step streams through, steps that fail
+before they change anything, state and config round trips, memory per step, and input validation.
+The agreement of every optimizer with its Keras built-in is in test_numpy_keras_agreement.py.
 """
 
+import decimal
 import math
 import re
 import subprocess
 import sys
 import tracemalloc
 
-import keras
 import numpy as np
 import pytest
-import tensorflow as tf
-from keras import ops
+from reference_rules import radam_rule
 
 from radam import numpy as rnp
 from radam import schedules
 
 SHAPES = [(3, 4), (5,), (2, 1, 3)]
-
-CLASSIC = {  # name: (radam.numpy class, keras class, float32 hyperparameters, float64 hyperparameters)
-    "SGD": (rnp.SGD, keras.optimizers.SGD, {"learning_rate": 0.01}, {"learning_rate": 2**-7}),
-    "SGD momentum": (
-        rnp.SGD,
-        keras.optimizers.SGD,
-        {"learning_rate": 0.01, "momentum": 0.9},
-        {"learning_rate": 2**-7, "momentum": 0.875},
-    ),
-    "AdaGrad": (
-        rnp.AdaGrad,
-        keras.optimizers.Adagrad,
-        {"learning_rate": 0.1, "initial_accumulator_value": 0.1, "epsilon": 1e-7},
-        {"learning_rate": 2**-3, "initial_accumulator_value": 2**-3, "epsilon": 2**-23},
-    ),
-    "RMSProp": (
-        rnp.RMSProp,
-        keras.optimizers.RMSprop,
-        {"learning_rate": 0.01, "rho": 0.9, "epsilon": 1e-7},
-        {"learning_rate": 2**-7, "rho": 0.875, "epsilon": 2**-23},
-    ),
-    "Adam": (
-        rnp.Adam,
-        keras.optimizers.Adam,
-        {"learning_rate": 0.01, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
-        {"learning_rate": 2**-7, "beta_1": 0.875, "beta_2": 1 - 2**-10, "epsilon": 2**-23},
-    ),
-}
-KERAS_TOLERANCE = {"float32": 1e-4, "float64": 1e-12}  # of the parameters' scale; see the module docstring
 
 
 class LeastSquares:
@@ -100,122 +54,7 @@ def run_numpy(optimizer, steps, dtype, seed=0):
     return history, gradients
 
 
-def run_keras(optimizer, start, gradients, dtype):
-    """Apply the recorded gradients with a Keras optimizer; returns the final parameters.
-
-    ``apply_gradients`` runs as a tf.function, as ``fit`` runs it (and ten times faster than eagerly).
-    """
-    variables = [keras.Variable(p, dtype=dtype) for p in start]
-    optimizer.build(variables)
-    apply = tf.function(lambda grads: optimizer.apply_gradients(zip(grads, variables)))
-    for grads in gradients:
-        apply([ops.convert_to_tensor(g, dtype=dtype) for g in grads])
-    return [v.numpy() for v in variables]
-
-
-def assert_close_to_scale(actual, expected, tolerance):
-    """|actual - expected| <= tolerance * max|expected|, array by array."""
-    for a, e in zip(actual, expected):
-        assert a.dtype == e.dtype
-        scale = np.abs(e).max()
-        np.testing.assert_allclose(a, e, rtol=0, atol=tolerance * scale)
-
-
-def hyperparameters(name, dtype):
-    _, _, single, double = CLASSIC[name]
-    return single if dtype == "float32" else double
-
-
-@pytest.mark.parametrize("name", CLASSIC)
-def test_classic_optimizer_computes_what_keras_computes(name, floatx):
-    numpy_class, keras_class, _, _ = CLASSIC[name]
-    kwargs = hyperparameters(name, floatx)
-    history, gradients = run_numpy(numpy_class(**kwargs), 500, floatx)
-    final = run_keras(keras_class(**kwargs), LeastSquares(floatx).start, gradients, floatx)
-    assert_close_to_scale(history[-1], final, KERAS_TOLERANCE[floatx])
-    # The parameters really moved (relative to the tolerance): the comparison is not of two starting points.
-    start = LeastSquares(floatx).start
-    assert all(np.abs(p - s).max() > 100 * KERAS_TOLERANCE[floatx] * np.abs(s).max() for p, s in zip(final, start))
-
-
-class WarmupThenDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """schedules.warmup_then_linear_decay in keras.ops. Keras passes the 0-based step count: radam's t = step + 1."""
-
-    def __init__(self, learning_rate, total_steps, warmup_proportion, min_lr):
-        self.learning_rate, self.total_steps, self.min_lr = learning_rate, total_steps, min_lr
-        self.warmup = total_steps * warmup_proportion
-
-    def __call__(self, step):
-        t = ops.cast(step, keras.config.floatx()) + 1.0
-        rising = self.learning_rate * t / self.warmup
-        decay = self.total_steps - self.warmup
-        falling = self.learning_rate + (self.min_lr - self.learning_rate) * ops.minimum(t - self.warmup, decay) / decay
-        return ops.where(t <= self.warmup, rising, falling)
-
-
-@pytest.mark.parametrize("name", CLASSIC)
-def test_schedule_callable_computes_what_a_keras_schedule_computes(name, floatx):
-    numpy_class, keras_class, _, _ = CLASSIC[name]
-    kwargs = hyperparameters(name, floatx)
-    peak = kwargs["learning_rate"]
-    # Warmup over 32 steps, decay to peak / 8 at step 160, then flat (all exact in binary for float64).
-    shape = {"total_steps": 160, "warmup_proportion": 0.2, "min_lr": peak / 8}
-    schedule = schedules.warmup_then_linear_decay(peak, **shape)
-    history, gradients = run_numpy(numpy_class(**{**kwargs, "learning_rate": schedule}), 200, floatx)
-    keras_optimizer = keras_class(**{**kwargs, "learning_rate": WarmupThenDecay(peak, **shape)})
-    final = run_keras(keras_optimizer, LeastSquares(floatx).start, gradients, floatx)
-    assert_close_to_scale(history[-1], final, KERAS_TOLERANCE[floatx])
-    # The schedule mattered: the same optimizer at the constant peak rate ends elsewhere.
-    constant, _ = run_numpy(numpy_class(**kwargs), 200, floatx)
-    assert max(np.abs(a - b).max() for a, b in zip(history[-1], constant[-1])) > 1e-3
-
-
-# ---- RAdam against DESIGN.md's rule, one Python float at a time ------------------------------------------------
-
-
-def radam_reference(
-    start,
-    gradients,
-    learning_rate=0.001,
-    beta_1=0.9,
-    beta_2=0.999,
-    epsilon=1e-7,
-    sma_threshold=5.0,
-    degenerated_to_sgd=True,
-    weight_decay=0.0,
-    total_steps=0,
-    warmup_proportion=0.1,
-    min_lr=0.0,
-):
-    """The RAdam rule of DESIGN.md section 3 on flat lists of floats; returns the parameters after every step."""
-    theta = [float(x) for x in start]
-    m, v = [0.0] * len(theta), [0.0] * len(theta)
-    rho_inf = 2 / (1 - beta_2) - 1
-    history = []
-    for t, g in enumerate(gradients, start=1):
-        lr_t = learning_rate(t) if callable(learning_rate) else learning_rate
-        if total_steps > 0:
-            warmup = total_steps * warmup_proportion
-            if t <= warmup:
-                lr_t = lr_t * t / warmup
-            elif t >= total_steps:
-                lr_t = min_lr
-            else:
-                lr_t = lr_t + (min_lr - lr_t) * (t - warmup) / (total_steps - warmup)
-        rho_t = rho_inf - 2 * t * beta_2**t / (1 - beta_2**t)
-        for i in range(len(theta)):
-            if rho_t >= sma_threshold or degenerated_to_sgd:  # a step that changes theta decays it first
-                theta[i] -= lr_t * weight_decay * theta[i]
-            m[i] = beta_1 * m[i] + (1 - beta_1) * g[i]
-            v[i] = beta_2 * v[i] + (1 - beta_2) * g[i] ** 2
-            m_hat = m[i] / (1 - beta_1**t)
-            if rho_t >= sma_threshold:
-                r_t = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-                theta[i] -= lr_t * r_t * m_hat * math.sqrt(1 - beta_2**t) / (math.sqrt(v[i]) + epsilon)
-            elif degenerated_to_sgd:
-                theta[i] -= lr_t * m_hat
-        history.append(list(theta))
-    return history
+# ---- RAdam against the rule, one Python float at a time ------------------------------------------------------
 
 
 def flat(arrays):
@@ -253,7 +92,7 @@ RADAM_CASES = {
 def test_radam_follows_the_rule_step_by_step(kwargs):
     kwargs = {"learning_rate": 0.01, **kwargs}
     history, gradients = run_numpy(rnp.RAdam(**kwargs), 120, "float64")
-    expected = radam_reference(flat(LeastSquares("float64").start), [flat(g) for g in gradients], **kwargs)
+    expected = radam_rule(flat(LeastSquares("float64").start), [flat(g) for g in gradients], **kwargs)
     # Float64 with the operations in another order: ~1e-16 per step, accumulated over 120 steps (measured 4e-15).
     np.testing.assert_allclose([flat(p) for p in history], expected, rtol=1e-12, atol=1e-13)
 
@@ -300,10 +139,13 @@ def test_without_sgd_fallback_parameters_wait_while_moments_and_steps_advance():
             assert np.all(radam_params != start)
 
 
-def r_t_by_hand(t, beta_2):
-    rho_inf = 2 / (1 - beta_2) - 1
-    rho_t = rho_inf - 2 * t * beta_2**t / (1 - beta_2**t)
-    return math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+def r_t_exactly(t, beta_2):
+    """r_t with rho_t computed in 60-digit decimal arithmetic (from beta_2 as the float it is): no cancellation."""
+    with decimal.localcontext(prec=60):
+        beta, one = decimal.Decimal(beta_2), decimal.Decimal(1)
+        rho_inf = 2 / (one - beta) - 1
+        rho_t = rho_inf - 2 * t * beta**t / (one - beta**t)
+        return float(((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)).sqrt())
 
 
 @pytest.mark.parametrize("t", [6, 10, 100, 1000, 100_000])
@@ -317,7 +159,7 @@ def test_rectified_step_is_adams_step_times_r_t(t):
     adam.load_state_dict(state)
     radam.step(radam_params, g)
     adam.step(adam_params, g)
-    np.testing.assert_allclose(radam_params, r_t_by_hand(t, 0.999) * adam_params, rtol=1e-13)
+    np.testing.assert_allclose(radam_params, r_t_exactly(t, 0.999) * adam_params, rtol=1e-13)
     if t == 100_000:  # r_t = 1 to double precision: RAdam is Adam
         np.testing.assert_array_equal(radam_params, adam_params)
 
@@ -447,10 +289,11 @@ def test_step_updates_in_place_in_the_parameters_dtype(make, dtype):
 
 @pytest.mark.parametrize("make", ALL.values(), ids=ALL.keys())
 def test_steps_after_the_first_allocate_nothing_that_grows_with_the_parameters(make):
-    # The first step allocates the slots and one scratch buffer; later steps work in place. The traced peak of
-    # a later step is the same for 1,000 and 1,000,000 parameters (a few hundred bytes of Python objects).
+    # The first step allocates the slots; later steps stream blocks of rnp.BLOCK elements, whose temporaries are
+    # block-sized. The traced peak of a later step is the same for 3 and 30 blocks of parameters, and a few
+    # block-sized arrays (Adam's update holds at most three temporaries at once).
     peaks = []
-    for size in (1_000, 1_000_000):
+    for size in (3 * rnp.BLOCK + 5, 30 * rnp.BLOCK + 5):
         optimizer = make()
         params, grads = [np.ones(size, dtype=np.float32)], [np.full(size, 0.5, dtype=np.float32)]
         for _ in range(7):  # RAdam past its SGD steps
@@ -463,6 +306,196 @@ def test_steps_after_the_first_allocate_nothing_that_grows_with_the_parameters(m
         finally:
             tracemalloc.stop()
     assert peaks[1] < peaks[0] + 4096, peaks
+    assert peaks[1] < 4 * 4 * rnp.BLOCK, peaks  # four float32 blocks: nothing of the parameters' size
+
+
+# ---- blocks ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", ALL.values(), ids=ALL.keys())
+def test_a_parameter_of_many_blocks_steps_as_its_pieces_would(make):
+    # The update is elementwise: one array of 3 blocks and 7 elements must end bit-identical to the same elements
+    # cut into pieces that straddle the block boundaries, each piece one block or less.
+    size = 3 * rnp.BLOCK + 7
+    rng = np.random.default_rng(4)
+    start, grads = rng.normal(size=size), [rng.normal(size=size) for _ in range(8)]
+    cuts = [0, 5, rnp.BLOCK - 1, rnp.BLOCK + 1, 2 * rnp.BLOCK, 3 * rnp.BLOCK - 3, size]
+    whole, pieces = start.copy(), [start[a:b].copy() for a, b in zip(cuts, cuts[1:])]
+    whole_opt, pieces_opt = make(), make()
+    for g in grads:
+        whole_opt.step(whole, g)
+        pieces_opt.step(pieces, [g[a:b] for a, b in zip(cuts, cuts[1:])])
+    np.testing.assert_array_equal(whole, np.concatenate(pieces))
+    for name in type(whole_opt).slots:
+        np.testing.assert_array_equal(
+            whole_opt.state_dict()["slots"][0][name], np.concatenate([s[name] for s in pieces_opt.state_dict()["slots"]])
+        )
+    assert np.all(whole != start)
+
+
+def strided(base):
+    return base[:, ::2]
+
+
+def transposed(base):
+    return base.T
+
+
+@pytest.mark.parametrize("view", [strided, transposed])
+@pytest.mark.parametrize("rows", [3, 2 * rnp.BLOCK // 100 + 1], ids=["one block", "several blocks"])
+@pytest.mark.parametrize("make", [ALL["Adam"], ALL["RAdam, all arguments"], ALL["SGD momentum"]], ids=["Adam", "RAdam", "SGD"])
+def test_non_contiguous_params_and_grads_are_updated_in_place(make, rows, view):
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=(rows, 200)).astype(np.float32)
+    untouched = base[:, 1::2].copy()
+    param = view(base)
+    assert not param.flags.c_contiguous
+    contiguous = np.ascontiguousarray(param)
+    opt, reference = make(), make()
+    for _ in range(8):
+        g = rng.normal(size=(param.shape[0], 2 * param.shape[1]))[:, ::2]  # float64, strided: cast block by block
+        opt.step(param, g)
+        reference.step(contiguous, np.ascontiguousarray(g))
+    np.testing.assert_array_equal(param, contiguous)  # the caller's view holds the result
+    if view is strided:
+        np.testing.assert_array_equal(base[:, 1::2], untouched)  # and nothing between its elements changed
+    assert param.dtype == np.float32
+
+
+# ---- a step is all or nothing ---------------------------------------------------------------------------------------
+
+
+def read_only(array):
+    array = array.copy()
+    array.flags.writeable = False
+    return array
+
+
+FAILING_STEPS = {  # name: (params[1], grads[1], the error)
+    "read-only params[1]": (read_only(np.ones(3)), np.ones(3), r"params\[1\] is read-only"),
+    "complex grads[1]": (
+        np.ones(3, dtype=np.float32),
+        np.ones(3, dtype=complex),
+        r"grads\[1\] has dtype complex128, which cannot be cast to params\[1\]'s float32",
+    ),
+    "string grads[1]": (np.ones(3), np.array(["1", "2", "3"]), r"grads\[1\] has dtype <U1, which cannot be cast to params\[1\]'s float64"),
+    "object grads[1]": (np.ones(3), np.array([1.0, None, 2.0], dtype=object), r"grads\[1\] has dtype object, which cannot be cast"),
+    "ragged grads[1]": (np.ones(3), [[1.0, 2.0], [3.0]], r"grads\[1\] cannot be read as an array: .*inhomogeneous"),
+    "grads[1] of another shape": (np.ones(3), np.ones(4), r"grads\[1\] must have the shape of params\[1\] \(3,\), got \(4,\)"),
+    "integer params[1]": (np.ones(3, dtype=int), np.ones(3), r"params\[1\] must be a floating-point ndarray"),
+    "epsilon underflows in params[1]": (
+        np.ones(3, dtype=np.float16),
+        np.ones(3),
+        r"epsilon=1e-08 underflows to 0 in float16 \(the dtype of params\[1\]\)",
+    ),
+}
+
+
+FAILING_CASES = [
+    pytest.param(ALL[name], *case, id=f"{name}-{failure}")
+    for name in ("Adam", "RAdam, all arguments", "SGD momentum")
+    for failure, case in FAILING_STEPS.items()
+    if not (name.startswith("SGD") and "epsilon" in failure)  # SGD has no epsilon
+]
+
+
+@pytest.mark.parametrize("make, param_1, grad_1, match", FAILING_CASES)
+def test_a_failing_step_changes_nothing_and_a_retry_is_one_step(make, param_1, grad_1, match):
+    optimizer = make()
+    if hasattr(optimizer, "epsilon"):
+        optimizer.epsilon = 1e-8  # representable in float64, not in float16
+    rng = np.random.default_rng(6)
+    param_0, grad_0 = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
+    params = [param_0, np.ones(3)]
+    for _ in range(7):  # past RAdam's SGD steps, with slots for both arrays
+        optimizer.step(params, [grad_0, np.ones(3)])
+    saved, state = param_0.copy(), optimizer.state_dict()
+    twin = make()
+    twin.__dict__.update(optimizer.get_config())
+    twin.load_state_dict(state)
+
+    with pytest.raises(ValueError, match=match):
+        optimizer.step([param_0, param_1], [grad_0, grad_1])
+    np.testing.assert_array_equal(param_0, saved)
+    assert optimizer.iterations == 7
+    for after, before in zip(optimizer.state_dict()["slots"], state["slots"]):
+        for name in after:
+            np.testing.assert_array_equal(after[name], before[name])
+
+    retry, clean = [param_0, np.full(3, 2.0)], [saved.copy(), np.full(3, 2.0)]
+    optimizer.step(retry, [grad_0, np.ones(3)])
+    twin.step(clean, [grad_0, np.ones(3)])
+    assert optimizer.iterations == twin.iterations == 8
+    for a, b in zip(retry, clean):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("cls", [rnp.AdaGrad, rnp.RMSProp, rnp.Adam, rnp.RAdam])
+@pytest.mark.parametrize("epsilon, dtype", [(1e-8, np.float16), (1e-50, np.float32), (1e-46, np.float32)])
+def test_an_epsilon_that_underflows_in_the_parameters_dtype_is_rejected_at_the_first_step(cls, epsilon, dtype):
+    optimizer = cls(epsilon=epsilon)
+    param = np.ones(3, dtype=dtype)
+    message = f"epsilon={epsilon!r} underflows to 0 in {np.dtype(dtype).name} (the dtype of params[0])"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        optimizer.step(param, np.zeros(3))
+    assert optimizer.iterations == 0 and optimizer.state_dict()["slots"] is None
+    np.testing.assert_array_equal(param, 1.0)
+    wide = np.ones(3)  # in float64 the same optimizer steps, and a zero gradient changes nothing
+    optimizer.step(wide, np.zeros(3))
+    assert optimizer.iterations == 1 and np.all(wide == 1.0)
+
+
+def test_float16_steps_with_a_representable_epsilon_stay_finite():
+    for cls in (rnp.AdaGrad, rnp.RMSProp, rnp.Adam, rnp.RAdam):
+        param = np.ones(4, dtype=np.float16)
+        optimizer = cls(epsilon=1e-4)
+        for _ in range(10):
+            optimizer.step(param, np.array([0.0, 1e-3, -0.5, 2.0]))
+        assert param.dtype == np.float16 and np.isfinite(param).all() and param[0] == 1.0, cls
+
+
+# ---- RAdam where the rule is delicate -------------------------------------------------------------------------------
+
+
+def test_degenerate_beta_2_takes_sgd_steps_and_stays_finite():
+    # beta_2 = 0.6: rho_inf = 4 = sma_threshold. rho_t < rho_inf at every step, so no step is adaptive: RAdam is SGD
+    # with momentum and bias correction throughout (it gave NaN at t = 81, where rho_t reached 4 in float64).
+    rng = np.random.default_rng(7)
+    start, grads = rng.normal(size=3), rng.normal(size=(10_000, 3))
+    param = start.copy()
+    optimizer = rnp.RAdam(learning_rate=0.01, beta_2=0.6, sma_threshold=4.0)
+    history = []
+    for g in grads:
+        optimizer.step(param, g)
+        history.append(param.copy())
+    assert np.isfinite(history).all()
+    expected = radam_rule(start, grads[:200].tolist(), learning_rate=0.01, beta_2=0.6, sma_threshold=4.0)
+    np.testing.assert_allclose(history[:200], expected, rtol=1e-12, atol=1e-14)
+    m = np.zeros(3)  # and at the end, still SGD with momentum
+    for t, g in enumerate(grads, start=1):
+        m = 0.9 * m + 0.1 * g
+    np.testing.assert_allclose(history[-1] - history[-2], -0.01 * m / (1 - 0.9**10_000), rtol=1e-9)
+
+
+@pytest.mark.parametrize("beta_2", [1 - 1e-7, 1 - 1e-9, 1 - 2**-40])
+def test_step_size_near_beta_2_of_1_is_accurate(beta_2):
+    # 1 - beta_2^t ~ t (1 - beta_2) and rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t) lose about half their digits
+    # at beta_2 = 1 - 1e-9 when computed directly in float64; 60-digit decimals are the reference.
+    optimizer = rnp.RAdam(learning_rate=0.01, beta_2=beta_2)
+    with decimal.localcontext(prec=60):
+        beta_1, beta, one = decimal.Decimal(0.9), decimal.Decimal(beta_2), decimal.Decimal(1)
+        rho_inf = 2 / (one - beta) - 1
+        for t in [1, 2, 5, 6, 7, 30, 1000]:
+            rho_t = rho_inf - 2 * t * beta**t / (one - beta**t)
+            scalars = optimizer.step_scalars(t, 0.01)
+            if rho_t >= 5:
+                r_t = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)).sqrt()
+                expected = decimal.Decimal(0.01) * r_t * (one - beta**t).sqrt() / (one - beta_1**t)
+                assert scalars["r_t"] == pytest.approx(float(r_t), rel=1e-12), t
+            else:
+                expected = decimal.Decimal(0.01) / (one - beta_1**t)
+                assert scalars["r_t"] is None, t
+            assert scalars["step_size"] == pytest.approx(float(expected), rel=1e-12), t
 
 
 # ---- bad input ------------------------------------------------------------------------------------------------------
@@ -545,20 +578,115 @@ def test_params_must_keep_their_shapes_after_the_first_step():
         optimizer.step([np.ones(3)], [np.ones(3)])
 
 
-@pytest.mark.parametrize(
-    "state, match",
-    [
-        ({"iterations": -1, "slots": None}, r"state\['iterations'\] must be a whole number >= 0, got -1"),
-        ({"iterations": 2.0, "slots": None}, r"state\['iterations'\] must be a whole number >= 0, got 2\.0"),
-        ({"slots": None}, r"state\['iterations'\] must be a whole number >= 0, got None"),
-        ([1, 2], r"state\['iterations'\] must be a whole number >= 0, got None"),
-        ({"iterations": 3, "slots": [{"m": np.ones(2)}]}, r"state\['slots'\] must be a list of dicts with keys \['m'"),
-        ({"iterations": 3, "slots": {"m": 1, "v": 2}}, r"state\['slots'\] must be a list of dicts"),
-    ],
-)
-def test_bad_state_is_named(state, match):
+def adam_state(**changes):
+    """A valid state of rnp.Adam for two parameters of shapes (2,) and (3,), after 4 steps, with ``changes``."""
+    state = {
+        "iterations": 4,
+        "slots": [
+            {"m": np.array([0.1, -0.2]), "v": np.array([0.01, 0.02])},
+            {"m": np.array([0.3, 0.0, -0.1]), "v": np.array([0.5, 0.0, 0.1])},
+        ],
+    }
+    for key, value in changes.items():
+        if key in ("m0", "v0", "m1", "v1"):
+            state["slots"][int(key[1])][key[0]] = value
+        else:
+            state[key] = value
+    return state
+
+
+BAD_STATES = {
+    "negative iterations": (adam_state(iterations=-1), r"state\['iterations'\] must be a whole number >= 0, got -1"),
+    "float iterations": (adam_state(iterations=2.0), r"state\['iterations'\] must be a whole number >= 0, got 2\.0"),
+    "fractional iterations": (adam_state(iterations=2.5), r"state\['iterations'\] must be a whole number >= 0, got 2\.5"),
+    "bool iterations": (adam_state(iterations=True), r"state\['iterations'\] must be a whole number >= 0, got True"),
+    "string iterations": (adam_state(iterations="4"), r"state\['iterations'\] must be a whole number >= 0, got '4'"),
+    "missing iterations": ({"slots": None}, r"state must be a dict with the keys \['iterations', 'slots'\].*keys \['slots'\]"),
+    "missing slots": ({"iterations": 0}, r"state must be a dict with the keys .*keys \['iterations'\]"),
+    "unknown key": (
+        {**adam_state(), "lr": 0.1},
+        r"state must be a dict with the keys \['iterations', 'slots'\].*keys \['iterations', 'lr', 'slots'\]",
+    ),
+    "not a dict": ([1, 2], r"state must be a dict with the keys \['iterations', 'slots'\], got \[1, 2\]"),
+    "slots a dict": (adam_state(slots={"m": 1, "v": 2}), r"state\['slots'\] must be None or a non-empty list of dicts"),
+    "slots empty": (adam_state(slots=[]), r"state\['slots'\] must be None or a non-empty list of dicts, got \[\]"),
+    "slot key missing": (
+        adam_state(slots=[{"m": np.ones(2)}]),
+        r"state\['slots'\]\[0\] must be a dict with the keys \['m', 'v'\], got \['m'\]",
+    ),
+    "slot key unknown": (
+        adam_state(slots=[{"m": np.ones(2), "v": np.ones(2), "G": np.ones(2)}]),
+        r"state\['slots'\]\[0\] must be a dict with the keys \['m', 'v'\], got \['G', 'm', 'v'\]",
+    ),
+    "slot not a dict": (adam_state(slots=[np.ones(2)]), r"state\['slots'\]\[0\] must be a dict with the keys"),
+    "string slot": (adam_state(v1=np.array(["a", "b", "c"])), r"state\['slots'\]\[1\]\['v'\] must be a floating-point array, got dtype <U1"),
+    "integer slot": (adam_state(m1=np.array([1, 2, 3])), r"state\['slots'\]\[1\]\['m'\] must be a floating-point array, got dtype int64"),
+    "object slot": (
+        adam_state(m0=np.array([0.1, None], dtype=object)),
+        r"state\['slots'\]\[0\]\['m'\] must be a floating-point array, got dtype object",
+    ),
+    "complex slot": (adam_state(m0=np.ones(2, dtype=complex)), r"state\['slots'\]\[0\]\['m'\] must be a floating-point array, got dtype complex128"),
+    "string value": (adam_state(m0="0.1"), r"state\['slots'\]\[0\]\['m'\] must be a floating-point array, got '0\.1'"),
+    "ragged slot": (adam_state(m0=[[0.1, 0.2], [0.3]]), r"state\['slots'\]\[0\]\['m'\] must be a floating-point array: .*inhomogeneous"),
+    "shapes differ": (
+        adam_state(v1=np.ones((3, 1))),
+        r"state\['slots'\]\[1\]\['v'\] must have the shape of state\['slots'\]\[1\]\['m'\] \(3,\), got \(3, 1\)",
+    ),
+    "NaN": (adam_state(m1=np.array([0.3, np.nan, 0.1])), r"state\['slots'\]\[1\]\['m'\] holds NaN or infinite values"),
+    "inf": (adam_state(v0=np.array([np.inf, 0.1])), r"state\['slots'\]\[0\]\['v'\] holds NaN or infinite values"),
+    "negative v": (
+        adam_state(v1=np.array([0.5, -1e-12, 0.1])),
+        r"state\['slots'\]\[1\]\['v'\] holds negative values \(minimum -1e-12\); it is a sum of squares, >= 0",
+    ),
+    "slots without a step": (adam_state(iterations=0), r"state\['iterations'\] is 0 but state\['slots'\] is not None"),
+    "steps without slots": (adam_state(slots=None), r"state\['iterations'\] is 4 but state\['slots'\] is None"),
+}
+
+
+@pytest.mark.parametrize("state, match", BAD_STATES.values(), ids=BAD_STATES.keys())
+def test_bad_state_is_rejected_naming_the_slot_and_changes_nothing(state, match):
+    optimizer = rnp.Adam(learning_rate=0.1)
+    params = [np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0])]
+    optimizer.step(params, [np.ones(2), np.ones(3)])
+    before = optimizer.state_dict()
     with pytest.raises(ValueError, match=match):
-        rnp.Adam().load_state_dict(state)
+        optimizer.load_state_dict(state)
+    after = optimizer.state_dict()
+    assert after["iterations"] == before["iterations"] == 1
+    for slots_after, slots_before in zip(after["slots"], before["slots"]):
+        for name in ("m", "v"):
+            np.testing.assert_array_equal(slots_after[name], slots_before[name])
+
+
+@pytest.mark.parametrize(
+    "cls, slot", [(rnp.AdaGrad, "G"), (rnp.RMSProp, "v"), (rnp.RAdam, "v")], ids=["AdaGrad", "RMSProp", "RAdam"]
+)
+def test_negative_second_moments_are_rejected_for_every_optimizer(cls, slot):
+    optimizer = cls()
+    state = {"iterations": 3, "slots": [{name: np.full(2, 0.1) for name in cls.slots}]}
+    optimizer.load_state_dict(state)  # the valid state loads
+    state["slots"][0][slot] = np.array([0.1, -0.1])
+    with pytest.raises(ValueError, match=re.escape(f"state['slots'][0][{slot!r}] holds negative values")):
+        cls().load_state_dict(state)
+    if "m" in cls.slots:  # first moments may be negative
+        state["slots"][0].update(m=np.array([-0.1, 0.1]), v=np.array([0.1, 0.1]))
+        cls().load_state_dict(state)
+
+
+def test_a_valid_state_loads_as_copies_in_any_array_form():
+    optimizer = rnp.Adam(learning_rate=0.1)
+    state = {
+        "iterations": np.int64(3),
+        "slots": [{"m": [0.1, -0.2], "v": (0.5, 0.25)}, {"m": np.float32(0.5), "v": np.float32(0.25)}],
+    }
+    optimizer.load_state_dict(state)
+    loaded = optimizer.state_dict()
+    assert loaded["iterations"] == 3 and type(loaded["iterations"]) is int
+    np.testing.assert_array_equal(loaded["slots"][0]["v"], [0.5, 0.25])
+    assert loaded["slots"][1]["m"].dtype == np.float32 and loaded["slots"][1]["m"].shape == ()
+    params = [np.zeros(2), np.zeros((), dtype=np.float32)]
+    optimizer.step(params, [np.ones(2), np.ones((), dtype=np.float32)])
+    assert optimizer.iterations == 4 and np.all(params[0] != 0) and params[1] != 0
 
 
 def test_importing_the_numpy_modules_does_not_import_tensorflow_or_keras():
