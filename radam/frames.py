@@ -1,4 +1,4 @@
-"""Dashboards that still respond in the static HTML book, where no kernel runs.
+"""The static-HTML frames mechanism: dashboards that still respond in the static HTML book, where no kernel runs.
 
 A :class:`FrameDashboard` draws its figure once for every combination of its controls' options, when the
 cell runs, and ships the pictures with the page. Each control is a selection widget (``SelectionSlider``,
@@ -14,7 +14,8 @@ background in one grid cell. A layer that reads k controls costs the product of 
 a layer can also be shown or hidden by one control (``shown_by``); identical pictures are stored once.
 
 ``Stack`` is new in ipywidgets 8: :func:`available` says whether this kernel has it (Colab's ipywidgets
-7.7 does not, and the dashboards of :mod:`radam.widgets` then fall back to live, kernel-driven figures).
+7.7 does not, and the dashboards of :mod:`radam.widgets` then fall back to live, kernel-driven figures:
+:func:`radam.widgets.layered.layered_dashboard` picks).
 """
 
 import hashlib

@@ -91,7 +91,7 @@ class CIFAR10Experiment(FigureDashboard):
         seeds_text = "/".join(map(str, seeds)) + (" seed" if seeds == [1] else " seeds")
         return (
             f"<i>Left: the reference run's curves (validation accuracy of {', '.join(arms)}; {seeds_text}, "
-            f"{epochs} epochs; mean and min-max band over seeds), from the book's committed results. "
+            f"{epochs} epochs; mean and min-max band over seeds), saved, not trained here. "
             "Run trains Adam and RAdam live with the settings above and replaces them: that needs a running "
             "kernel, e.g. this notebook in Colab.</i>"
         )
