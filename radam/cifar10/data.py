@@ -6,6 +6,7 @@ import math
 import os
 import pickle
 import re
+import reprlib
 import shutil
 import socket
 import stat
@@ -41,6 +42,18 @@ _BUDGET_PER_FILE_BYTE = 2
 pickle holds the pixels once as text, which becomes bytes (1x) and then the array (1x)."""
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 40
+
+
+def _brief(obj):
+    """A short repr of something the file built, for an error message (never the whole of a long object)."""
+    try:
+        return _REPR.repr(obj)
+    except ValueError:  # an int too long to print
+        return f"<{type(obj).__name__}>"
+
+
 class _Rejected(Exception):
     """Raised inside unpickling for a global that a CIFAR-10 batch never references."""
 
@@ -56,7 +69,7 @@ class _ArrayType:
     __slots__ = ()
 
     def __call__(self, *args, **kwargs):
-        raise _Refused(f"numpy.ndarray{args!r} (numpy pickles arrays through _reconstruct, never so)")
+        raise _Refused(f"numpy.ndarray{_brief(args)} (numpy pickles arrays through _reconstruct, never so)")
 
     def __repr__(self):
         return "numpy.ndarray"
@@ -84,10 +97,10 @@ class _DtypeSpec:
             or state[0] not in (3, 4)
             or state[2:] != (None, None, None, -1, -1, 0)
         ):
-            raise _Refused(f"numpy.dtype state {state!r}")
+            raise _Refused(f"numpy.dtype state {_brief(state)}")
         order = state[1].decode("latin1") if isinstance(state[1], bytes) else state[1]
         if order not in _BYTE_ORDERS:
-            raise _Refused(f"numpy.dtype byte order {order!r}")
+            raise _Refused(f"numpy.dtype byte order {_brief(order)}")
         if order in "<>":
             self.dtype = self.dtype.newbyteorder(order)
 
@@ -98,7 +111,7 @@ def _check_shape(shape):
         or len(shape) > 8
         or any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in shape)
     ):
-        raise _Refused(f"an array shape {shape!r}")
+        raise _Refused(f"an array shape {_brief(shape)}")
     return math.prod(shape)
 
 
@@ -112,7 +125,7 @@ class _PendingArray(np.ndarray):
             raise _Refused("an array state that numpy does not write")
         shape, spec, fortran, raw = state[-4:]
         if len(state) == 5 and state[0] != 1:
-            raise _Refused(f"array state version {state[0]!r}")
+            raise _Refused(f"array state version {_brief(state[0])}")
         if not isinstance(spec, _DtypeSpec) or not isinstance(fortran, (bool, int)) or not isinstance(raw, bytes):
             raise _Refused("an array state that numpy does not write")
         nbytes = unpickler.check_array(shape, spec.dtype, len(raw))
@@ -174,7 +187,7 @@ class _BatchUnpickler(pickle.Unpickler):
     def _latin1_encode(self, text, encoding="latin1"):
         """``_codecs.encode`` as Python 3 writes bytes into protocol-2 pickles, for the latin-1 codec only."""
         if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
-            raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r}")
+            raise pickle.UnpicklingError(f"_codecs.encode with encoding {_brief(encoding)}")
         self.spend(len(text))
         return text.encode("latin1")
 
@@ -186,7 +199,7 @@ class _BatchUnpickler(pickle.Unpickler):
         if isinstance(name, bytes):
             name = name.decode("latin1")
         if not isinstance(name, str) or not _DTYPE_NAME.fullmatch(name) or align not in (0, 1) or copy not in (0, 1):
-            raise _Refused(f"numpy.dtype{(name, align, copy)!r}")
+            raise _Refused(f"numpy.dtype{_brief((name, align, copy))}")
         try:
             return _DtypeSpec(name)
         except TypeError:
@@ -195,7 +208,7 @@ class _BatchUnpickler(pickle.Unpickler):
     def _reconstruct(self, subtype, shape, typecode):
         """``_reconstruct(ndarray, (0,), b'b')``, as numpy pickles every array: an empty array awaiting its state."""
         if subtype is not _NDARRAY or _check_shape(shape) != 0 or typecode not in (b"b", "b"):
-            raise _Refused(f"numpy _reconstruct{(subtype, shape, typecode)!r}")
+            raise _Refused(f"numpy _reconstruct{_brief((subtype, shape, typecode))}")
         array = _RECONSTRUCT(_PendingArray, (0,), b"b")
         array._unpickler = self
         return array
