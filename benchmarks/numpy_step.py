@@ -265,7 +265,7 @@ def main():
             parser.error(f"--{name} must be >= 1, got {value}")
 
     print(f"NumPy {np.__version__}, one thread; float32 parameters in {len(SPLIT)} arrays; median of "
-          f"{args.repeats} repetitions x {args.steps} steps, contenders alternating; block {rnp.BLOCK:,} elements")
+          f"{args.repeats} repetitions x {args.steps} steps, contenders alternating; blocks of {rnp.BLOCK_BYTES // 1024} KiB")
     print(torch_status())
     memory = {}
     with threadpool_limits(limits=1):

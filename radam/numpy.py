@@ -21,13 +21,12 @@ the 1-based step t, with lr_t the learning rate of step t::
 
 How a step runs: ``step`` checks every array first (a step that would fail fails before it changes
 anything), computes the step's scalars once (``step_scalars``: learning rate, bias corrections, r_t), then
-streams each parameter through ``update`` in blocks of ``BLOCK`` elements, with the matching blocks of the
+streams each parameter through ``update`` in blocks of ``BLOCK_BYTES`` bytes, with the matching blocks of the
 gradient and of the optimizer's state. ``update`` is written as the formulas; its temporaries are
 block-sized, so they stay in the processor's cache and a step allocates nothing that grows with the number of
 parameters.
 """
 
-import inspect
 import math
 import numbers
 
@@ -47,8 +46,10 @@ from radam._validate import (
 )
 from radam.schedules import blog_learning_rate
 
-BLOCK = 32_768
-"""Elements per block of a parameter that one ``update`` call sees (128 KiB of float32)."""
+BLOCK_BYTES = 131_072
+"""Bytes of a parameter that one ``update`` call sees: 32,768 float32 or 16,384 float64 elements. Below
+256 KiB, where NumPy starts checking whether it can reuse a temporary array, a check that costs more here
+than it saves."""
 
 
 def one_minus_power(beta, t):
@@ -62,7 +63,9 @@ class Optimizer:
     A subclass names its per-parameter state in ``slots`` (those that must stay >= 0 also in
     ``non_negative_slots``), says how each starts in ``initial_slot``, computes the step's scalars in
     ``step_scalars(t, lr)`` (a dict), and implements ``update(theta, g, <one argument per slot>, <the
-    scalars>)``, which changes blocks of theta and of the slots in place.
+    scalars>)``, which changes blocks of theta and of the slots in place. (A subclass whose ``update`` has
+    the earlier signature ``update(self, theta, g, slots, scratch, t, lr)`` is still called that way, once
+    per parameter on whole arrays.)
     """
 
     slots = ()
@@ -112,16 +115,17 @@ class Optimizer:
         self.iterations = t
 
     def _update_in_blocks(self, theta, g, slots, scalars):
-        """``update`` on blocks of BLOCK elements: views where the arrays are C-contiguous, else copies in and out."""
-        if theta.size <= BLOCK and theta.flags.c_contiguous and g.flags.c_contiguous and g.dtype == theta.dtype:
+        """``update`` on blocks of BLOCK_BYTES: views where the arrays are C-contiguous, else copies in and out."""
+        size = BLOCK_BYTES // theta.itemsize
+        if theta.size <= size and theta.flags.c_contiguous and g.flags.c_contiguous and g.dtype == theta.dtype:
             self.update(theta, g, **slots, **scalars)  # one block: the arrays themselves
             return
         in_place = theta.flags.c_contiguous
         flat_theta = theta.reshape(-1) if in_place else theta.flat
         flat_g = g.reshape(-1) if g.flags.c_contiguous else g.flat
         flat_slots = {name: array.reshape(-1) for name, array in slots.items()}  # views: slots are C-contiguous
-        for start in range(0, theta.size, BLOCK):
-            block = slice(start, start + BLOCK)
+        for start in range(0, theta.size, size):
+            block = slice(start, start + size)
             theta_block = flat_theta[block]  # a copy when theta is not C-contiguous
             g_block = flat_g[block].astype(theta.dtype, copy=False)
             self.update(theta_block, g_block, **{name: flat[block] for name, flat in flat_slots.items()}, **scalars)
@@ -149,19 +153,18 @@ class Optimizer:
             g = grads[i]
             if g.shape != p.shape:
                 raise ValueError(f"grads[{i}] must have the shape of params[{i}] {p.shape}, got {g.shape}")
-            if not np.can_cast(g.dtype, p.dtype, "same_kind"):
+            if g.dtype != p.dtype and not np.can_cast(g.dtype, p.dtype, "same_kind"):
                 raise ValueError(f"grads[{i}] has dtype {g.dtype}, which cannot be cast to params[{i}]'s {p.dtype}")
             if p.dtype not in self._dtypes_checked:
                 self.check_dtype(p.dtype, f"params[{i}]")
                 self._dtypes_checked.add(p.dtype)
-        if self._slots is not None and (
-            len(self._slots) != len(params)
-            or any(s[name].shape != p.shape for s, p in zip(self._slots, params) for name in self.slots)
-        ):
-            raise ValueError(
-                f"params must keep the shapes of the first step {[next(iter(s.values())).shape for s in self._slots]}, "
-                f"got {[p.shape for p in params]}"
-            )
+        if self._slots is not None:
+            first = self.slots[0] if self.slots else None  # the slots of one parameter all have its shape
+            if len(self._slots) != len(params) or (
+                first and any(s[first].shape != p.shape for s, p in zip(self._slots, params))
+            ):
+                shapes = [s[first].shape for s in self._slots] if first else f"{len(self._slots)} arrays"
+                raise ValueError(f"params must keep the shapes of the first step {shapes}, got {[p.shape for p in params]}")
         return params, grads
 
     def get_config(self):
@@ -238,7 +241,8 @@ def _takes_scratch(cls):
     """Whether ``cls.update`` has the signature of subclasses written before the blocks:
     ``update(self, theta, g, slots, scratch, t, lr)``, called once per parameter on whole arrays."""
     if cls not in _SCRATCH_SIGNATURE:
-        _SCRATCH_SIGNATURE[cls] = "scratch" in inspect.signature(cls.update).parameters
+        code = cls.update.__code__
+        _SCRATCH_SIGNATURE[cls] = "scratch" in code.co_varnames[: code.co_argcount]
     return _SCRATCH_SIGNATURE[cls]
 
 
@@ -432,7 +436,8 @@ class RAdam(Adam):
         return {"lr": lr, "r_t": r_t, "step_size": step_size}
 
     def update(self, theta, g, m, v, lr, r_t, step_size):
-        """Weight decay, the moments, then the rectified step (r_t not None) or the SGD step."""
+        """theta -= lr weight_decay theta (steps that change theta) ;  m = beta_1 m + (1 - beta_1) g ;
+        v = beta_2 v + (1 - beta_2) g^2 ;  then the rectified step (r_t not None) or the SGD step."""
         if self.weight_decay and (r_t is not None or self.degenerated_to_sgd):
             theta -= lr * self.weight_decay * theta
         m += (1 - self.beta_1) * (g - m)

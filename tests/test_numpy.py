@@ -19,6 +19,7 @@ from radam import numpy as rnp
 from radam import schedules
 
 SHAPES = [(3, 4), (5,), (2, 1, 3)]
+BLOCK = rnp.BLOCK_BYTES // 8  # float64 elements per block
 
 
 class LeastSquares:
@@ -289,11 +290,11 @@ def test_step_updates_in_place_in_the_parameters_dtype(make, dtype):
 
 @pytest.mark.parametrize("make", ALL.values(), ids=ALL.keys())
 def test_steps_after_the_first_allocate_nothing_that_grows_with_the_parameters(make):
-    # The first step allocates the slots; later steps stream blocks of rnp.BLOCK elements, whose temporaries are
+    # The first step allocates the slots; later steps stream blocks of rnp.BLOCK_BYTES, whose temporaries are
     # block-sized. The traced peak of a later step is the same for 3 and 30 blocks of parameters, and a few
     # block-sized arrays (Adam's update holds at most three temporaries at once).
-    peaks = []
-    for size in (3 * rnp.BLOCK + 5, 30 * rnp.BLOCK + 5):
+    peaks, block = [], rnp.BLOCK_BYTES // 4
+    for size in (3 * block + 5, 30 * block + 5):
         optimizer = make()
         params, grads = [np.ones(size, dtype=np.float32)], [np.full(size, 0.5, dtype=np.float32)]
         for _ in range(7):  # RAdam past its SGD steps
@@ -306,7 +307,7 @@ def test_steps_after_the_first_allocate_nothing_that_grows_with_the_parameters(m
         finally:
             tracemalloc.stop()
     assert peaks[1] < peaks[0] + 4096, peaks
-    assert peaks[1] < 4 * 4 * rnp.BLOCK, peaks  # four float32 blocks: nothing of the parameters' size
+    assert peaks[1] < 4 * rnp.BLOCK_BYTES, peaks  # four blocks: nothing of the parameters' size (3.9 MiB)
 
 
 # ---- blocks ---------------------------------------------------------------------------------------------------------
@@ -316,10 +317,10 @@ def test_steps_after_the_first_allocate_nothing_that_grows_with_the_parameters(m
 def test_a_parameter_of_many_blocks_steps_as_its_pieces_would(make):
     # The update is elementwise: one array of 3 blocks and 7 elements must end bit-identical to the same elements
     # cut into pieces that straddle the block boundaries, each piece one block or less.
-    size = 3 * rnp.BLOCK + 7
+    size = 3 * BLOCK + 7
     rng = np.random.default_rng(4)
     start, grads = rng.normal(size=size), [rng.normal(size=size) for _ in range(8)]
-    cuts = [0, 5, rnp.BLOCK - 1, rnp.BLOCK + 1, 2 * rnp.BLOCK, 3 * rnp.BLOCK - 3, size]
+    cuts = [0, 5, BLOCK - 1, BLOCK + 1, 2 * BLOCK, 3 * BLOCK - 3, size]
     whole, pieces = start.copy(), [start[a:b].copy() for a, b in zip(cuts, cuts[1:])]
     whole_opt, pieces_opt = make(), make()
     for g in grads:
@@ -342,7 +343,7 @@ def transposed(base):
 
 
 @pytest.mark.parametrize("view", [strided, transposed])
-@pytest.mark.parametrize("rows", [3, 2 * rnp.BLOCK // 100 + 1], ids=["one block", "several blocks"])
+@pytest.mark.parametrize("rows", [3, 2 * BLOCK // 100 + 1], ids=["one block", "several blocks"])
 @pytest.mark.parametrize("make", [ALL["Adam"], ALL["RAdam, all arguments"], ALL["SGD momentum"]], ids=["Adam", "RAdam", "SGD"])
 def test_non_contiguous_params_and_grads_are_updated_in_place(make, rows, view):
     rng = np.random.default_rng(5)
