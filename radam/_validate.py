@@ -113,3 +113,24 @@ def check_blog_schedule(learning_rate, total_steps, warmup_proportion, min_lr):
     if total_steps and not callable(learning_rate) and min_lr > learning_rate:
         raise ValueError(f"min_lr must be <= learning_rate ({learning_rate!r}) when total_steps > 0, got {min_lr!r}")
     return total_steps, warmup_proportion, min_lr
+
+
+def check_state_array(what, value, non_negative=False):
+    """A C-contiguous float copy of ``value``, an optimizer's saved state named ``what`` (e.g. ``state['slots'][1]['v']``).
+
+    It must be a floating-point array (or a float, or nested lists of them) of finite values, and >= 0 where
+    ``non_negative`` (second moments: sums of squares). Strings, integers, objects, booleans are refused.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (np.ndarray, numbers.Real, list, tuple)):
+        raise ValueError(f"{what} must be a floating-point array, got {shown(value)}")
+    try:
+        array = np.array(value, order="C", copy=True)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{what} must be a floating-point array: {error}") from None
+    if array.dtype.kind != "f":
+        raise ValueError(f"{what} must be a floating-point array, got dtype {array.dtype}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{what} holds NaN or infinite values")
+    if non_negative and (array < 0).any():
+        raise ValueError(f"{what} holds negative values (minimum {float(array.min())!r}); it is a sum of squares, >= 0")
+    return array

@@ -28,7 +28,6 @@ parameters.
 """
 
 import math
-import numbers
 
 import numpy as np
 
@@ -42,6 +41,7 @@ from radam._validate import (
     check_non_negative,
     check_positive,
     check_sma_threshold,
+    check_state_array,
     shown,
 )
 from radam.schedules import blog_learning_rate
@@ -209,23 +209,11 @@ class Optimizer:
             raise ValueError(f"{where} must be a dict with the keys {list(self.slots)}, got {got}")
         checked, shape = {}, None
         for name in self.slots:
-            value = slots[name]
             what = f"{where}[{name!r}]"
-            if not isinstance(value, (np.ndarray, numbers.Real, list, tuple)) or isinstance(value, bool):
-                raise ValueError(f"{what} must be a floating-point array, got {shown(value)}")
-            try:
-                array = np.array(value, order="C", copy=True)
-            except (ValueError, TypeError) as error:
-                raise ValueError(f"{what} must be a floating-point array: {error}") from None
-            if array.dtype.kind != "f":
-                raise ValueError(f"{what} must be a floating-point array, got dtype {array.dtype}")
+            array = check_state_array(what, slots[name], non_negative=name in self.non_negative_slots)
             if shape is not None and array.shape != shape:
                 raise ValueError(f"{what} must have the shape of {where}[{self.slots[0]!r}] {shape}, got {array.shape}")
             shape = array.shape
-            if not np.isfinite(array).all():
-                raise ValueError(f"{what} holds NaN or infinite values")
-            if name in self.non_negative_slots and (array < 0).any():
-                raise ValueError(f"{what} holds negative values (minimum {float(array.min())!r}); it is a sum of squares, >= 0")
             checked[name] = array
         return checked
 
