@@ -9,8 +9,10 @@ import numpy as np
 
 
 def glue(name, value):
-    """Store ``value`` under ``name`` for ``{glue:text}`` (a plain int or float, so format specs apply) and
-    return it. Where myst-nb is missing (Colab, a plain Jupyter) nothing is stored and the cell still runs."""
+    """Store ``value`` under ``name`` for ``{glue:text}`` (a plain int or float, so format specs apply).
+
+    It returns nothing, so a cell that ends with it shows no output. Where myst-nb is missing (Colab, a plain
+    Jupyter) nothing is stored and the cell still runs."""
     if isinstance(value, (bool, np.bool_)):
         value = bool(value)
     elif isinstance(value, np.integer):
@@ -20,6 +22,5 @@ def glue(name, value):
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
-        return value
+        return
     myst_glue(name, value, display=False)
-    return value
