@@ -143,7 +143,9 @@ class Optimizer:
             raise ValueError(f"grads must hold one array per parameter ({len(params)}), got {len(grads)}")
         for i, p in enumerate(params):
             if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-                raise ValueError(f"params[{i}] must be a floating-point ndarray (it is updated in place), got {p!r:.80}")
+                raise ValueError(
+                    f"params[{i}] must be a floating-point ndarray (it is updated in place), got {p!r:.80}"
+                )
             if not p.flags.writeable:
                 raise ValueError(f"params[{i}] is read-only: the optimizer updates it in place")
             try:
@@ -164,7 +166,8 @@ class Optimizer:
                 first and any(s[first].shape != p.shape for s, p in zip(self._slots, params))
             ):
                 shapes = [s[first].shape for s in self._slots] if first else f"{len(self._slots)} arrays"
-                raise ValueError(f"params must keep the shapes of the first step {shapes}, got {[p.shape for p in params]}")
+                got = [p.shape for p in params]
+                raise ValueError(f"params must keep the shapes of the first step {shapes}, got {got}")
         return params, grads
 
     def get_config(self):
@@ -184,7 +187,9 @@ class Optimizer:
         """
         if not isinstance(state, dict) or set(state) != {"iterations", "slots"}:
             keys = sorted(state, key=str) if isinstance(state, dict) else None
-            raise ValueError(f"state must be a dict with the keys ['iterations', 'slots'], got {shown(state)} (keys {keys})")
+            raise ValueError(
+                f"state must be a dict with the keys ['iterations', 'slots'], got {shown(state)} (keys {keys})"
+            )
         iterations = state["iterations"]
         if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
             raise ValueError(f"state['iterations'] must be a whole number >= 0, got {shown(iterations)}")
@@ -336,7 +341,8 @@ class Adam(Optimizer):
         return {"step_size": lr * math.sqrt(one_minus_power(self.beta_2, t)) / one_minus_power(self.beta_1, t)}
 
     def update(self, theta, g, m, v, step_size):
-        """m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2 ;  theta -= step_size m / (sqrt(v) + epsilon)."""
+        """m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2 ;
+        theta -= step_size m / (sqrt(v) + epsilon)."""
         m += (1 - self.beta_1) * (g - m)
         v += (1 - self.beta_2) * (g * g - v)
         theta -= step_size * m / (np.sqrt(v) + self.epsilon)
