@@ -23,8 +23,6 @@ the update arithmetic; differences do not feed back through the gradients). Tole
 A wrong constant, a missed bias correction or epsilon in the wrong place changes the results by far more.
 """
 
-import math
-
 import numpy as np
 import pytest
 
