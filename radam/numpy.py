@@ -240,9 +240,8 @@ def _takes_scratch(cls):
 
 
 class SGD(Optimizer):
-    """Gradient descent with momentum, as Keras writes it: m = momentum m - lr g ; theta += m.
-
-    With momentum = 0 this is theta -= lr g.
+    """Gradient descent with momentum, as Keras writes it:
+    m = momentum m - lr g ;  theta += m.  With momentum = 0 this is theta -= lr g.
     """
 
     slots = ("m",)
@@ -262,18 +261,23 @@ class SGD(Optimizer):
 
 
 class AdaGrad(Optimizer):
-    """AdaGrad (Duchi et al., 2011): G += g^2 ; theta -= lr g / sqrt(G + epsilon)."""
+    """AdaGrad (Duchi et al., 2011): G += g^2 ;  theta -= lr g / sqrt(G + epsilon)."""
 
     slots = ("G",)
     non_negative_slots = ("G",)
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7):
+    def __init__(
+        self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7
+    ):
         super().__init__(learning_rate)
-        self.initial_accumulator_value = check_non_negative("initial_accumulator_value", initial_accumulator_value)
+        self.initial_accumulator_value = check_non_negative(
+            "initial_accumulator_value", initial_accumulator_value
+        )
         self.epsilon = check_positive("epsilon", epsilon)
 
     def initial_slot(self, name, param):
-        return np.full(param.shape, self.initial_accumulator_value, dtype=param.dtype)
+        value = self.initial_accumulator_value
+        return np.full(param.shape, value, dtype=param.dtype)
 
     def check_dtype(self, dtype, what):
         check_epsilon_representable(self.epsilon, dtype, what)
@@ -292,7 +296,9 @@ class AdaGrad(Optimizer):
 
 
 class RMSProp(Optimizer):
-    """RMSProp (Tieleman and Hinton, 2012): v = rho v + (1 - rho) g^2 ; theta -= lr g / sqrt(v + epsilon)."""
+    """RMSProp (Tieleman and Hinton, 2012):
+    v = rho v + (1 - rho) g^2 ;  theta -= lr g / sqrt(v + epsilon).
+    """
 
     slots = ("v",)
     non_negative_slots = ("v",)
@@ -316,9 +322,10 @@ class RMSProp(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma and Ba, 2015), with epsilon on the uncorrected sqrt(v) as Keras does::
+    """Adam (Kingma and Ba, 2015), epsilon on the uncorrected sqrt(v) as in Keras::
 
-        m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2 ;  m_hat = m / (1 - beta_1^t)
+        m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2
+        m_hat = m / (1 - beta_1^t)
         theta -= lr * m_hat * sqrt(1 - beta_2^t) / (sqrt(v) + epsilon)
 
     RAdam's adaptive step is this one, multiplied by its rectification r_t.
@@ -337,8 +344,11 @@ class Adam(Optimizer):
         check_epsilon_representable(self.epsilon, dtype, what)
 
     def step_scalars(self, t, lr):
-        """The bias corrections folded into one step size: lr sqrt(1 - beta_2^t) / (1 - beta_1^t)."""
-        return {"step_size": lr * math.sqrt(one_minus_power(self.beta_2, t)) / one_minus_power(self.beta_1, t)}
+        """Both bias corrections in one step size:
+        lr sqrt(1 - beta_2^t) / (1 - beta_1^t)."""
+        bias_correction_1 = one_minus_power(self.beta_1, t)
+        bias_correction_2 = one_minus_power(self.beta_2, t)
+        return {"step_size": lr * math.sqrt(bias_correction_2) / bias_correction_1}
 
     def update(self, theta, g, m, v, step_size):
         """m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2 ;
@@ -359,19 +369,23 @@ class Adam(Optimizer):
 class RAdam(Adam):
     """Rectified Adam (Liu et al., 2020). At step t, after Adam's moment updates::
 
-        rho_inf = 2 / (1 - beta_2) - 1 ;  rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t)
-        if rho_t >= sma_threshold:  r_t = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t))
-                                    theta -= lr_t * r_t * m_hat * sqrt(1 - beta_2^t) / (sqrt(v) + epsilon)
-        elif degenerated_to_sgd:    theta -= lr_t * m_hat
-        else:                       no parameter change
+        rho_inf = 2 / (1 - beta_2) - 1
+        rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t)
+        if rho_t >= sma_threshold:
+            r_t = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t))
+            theta -= lr_t * r_t * m_hat * sqrt(1 - beta_2^t) / (sqrt(v) + epsilon)
+        elif degenerated_to_sgd:
+            theta -= lr_t * m_hat
+        (else no parameter change)
 
-    Decoupled weight decay first, on every step that changes theta: theta -= lr_t * weight_decay * theta. With
-    total_steps > 0, lr_t follows the blog's schedule :func:`radam.schedules.warmup_then_linear_decay`
+    Decoupled weight decay first, on every step that changes theta:
+    theta -= lr_t * weight_decay * theta. With total_steps > 0, lr_t follows the
+    blog's schedule :func:`radam.schedules.warmup_then_linear_decay`
     (warmup_proportion, min_lr).
     """
 
     RHO_STEPS = 1024
-    """Steps for which :func:`radam.theory.is_adaptive` and :func:`radam.theory.rectification` are evaluated at once."""
+    """How many steps' r_t are computed at once (see ``rectification_at``)."""
 
     def __init__(
         self,
@@ -397,49 +411,55 @@ class RAdam(Adam):
         self._rectifications = (None, 0, [], [])
 
     def learning_rate_at(self, t):
-        """lr_t: the base rate (or schedule) at t, through the blog's warmup and decay when total_steps > 0."""
+        """lr_t: the base rate (or schedule) at t, through the blog's warmup and decay
+        when total_steps > 0."""
         lr = super().learning_rate_at(t)
         if self.total_steps:
-            return float(blog_learning_rate(lr, t, self.total_steps, self.warmup_proportion, self.min_lr))
+            decayed = blog_learning_rate(
+                lr, t, self.total_steps, self.warmup_proportion, self.min_lr
+            )
+            return float(decayed)
         return lr
 
     def rectification_at(self, t):
-        """r_t of step t, or None where step t is not adaptive (:func:`radam.theory.is_adaptive`).
+        """r_t of step t, or None where step t is not adaptive.
 
-        :func:`radam.theory.rectification` and ``is_adaptive`` are evaluated for RHO_STEPS steps at a time,
-        so a step costs a list look-up rather than a dozen NumPy calls.
+        From :func:`radam.theory.is_adaptive` and :func:`radam.theory.rectification`,
+        evaluated for RHO_STEPS steps at once: a step costs a look-up in a list.
         """
         key, first, adaptive, r = self._rectifications
         if key != (self.beta_2, self.sma_threshold) or not first <= t < first + len(r):
             key, first = (self.beta_2, self.sma_threshold), t
             steps = np.arange(t, t + self.RHO_STEPS, dtype=np.float64)
-            adaptive = theory.is_adaptive(steps, self.beta_2, self.sma_threshold).tolist()
-            with np.errstate(invalid="ignore"):
-                r = np.nan_to_num(theory.rectification(steps, self.beta_2)).tolist()  # r_t = 0 where rho_t = 4
+            adaptive = theory.is_adaptive(steps, self.beta_2, self.sma_threshold)
+            with np.errstate(invalid="ignore"):  # r_t = 0 where rho_t = 4
+                r = np.nan_to_num(theory.rectification(steps, self.beta_2))
+            adaptive, r = adaptive.tolist(), r.tolist()
             self._rectifications = key, first, adaptive, r
         return r[t - first] if adaptive[t - first] else None
 
     def step_scalars(self, t, lr):
-        """lr_t, r_t (None where step t is not adaptive) and the step size of the step that step t takes:
-        lr_t r_t sqrt(1 - beta_2^t) / (1 - beta_1^t) when adaptive, lr_t / (1 - beta_1^t) for the SGD step."""
+        """lr_t, r_t (None where step t is not adaptive) and the step size:
+        lr_t r_t sqrt(1 - beta_2^t) / (1 - beta_1^t), or lr_t / (1 - beta_1^t) (SGD)."""
         r_t = self.rectification_at(t)
         bias_correction_1 = one_minus_power(self.beta_1, t)
         if r_t is None:
             return {"lr": lr, "r_t": None, "step_size": lr / bias_correction_1}
-        step_size = lr * r_t * math.sqrt(one_minus_power(self.beta_2, t)) / bias_correction_1
+        bias_correction_2 = one_minus_power(self.beta_2, t)
+        step_size = lr * r_t * math.sqrt(bias_correction_2) / bias_correction_1
         return {"lr": lr, "r_t": r_t, "step_size": step_size}
 
     def update(self, theta, g, m, v, lr, r_t, step_size):
-        """theta -= lr weight_decay theta (steps that change theta) ;  m = beta_1 m + (1 - beta_1) g ;
-        v = beta_2 v + (1 - beta_2) g^2 ;  then the rectified step (r_t not None) or the SGD step."""
+        """Weight decay (on steps that change theta), Adam's moments,
+        then the rectified step (r_t is not None) or the SGD step."""
         if self.weight_decay and (r_t is not None or self.degenerated_to_sgd):
             theta -= lr * self.weight_decay * theta
         m += (1 - self.beta_1) * (g - m)
         v += (1 - self.beta_2) * (g * g - v)
         if r_t is not None:  # step_size = lr_t r_t sqrt(1 - beta_2^t) / (1 - beta_1^t)
             theta -= step_size * m / (np.sqrt(v) + self.epsilon)
-        elif self.degenerated_to_sgd:  # step_size = lr_t / (1 - beta_1^t): theta -= lr_t m_hat
-            theta -= step_size * m
+        elif self.degenerated_to_sgd:  # step_size = lr_t / (1 - beta_1^t)
+            theta -= step_size * m  # = lr_t m_hat
 
     def get_config(self):
         return {
