@@ -201,3 +201,21 @@ def test_sweeps_and_scaled_schedules_from_the_command_line(tmp_path):
 def test_the_sgd_arm_trains_with_momentum():
     optimizer = cifar10.NAMED_ARMS["sgd"].make_optimizer()
     assert type(optimizer).__name__ == "SGD" and optimizer.momentum == 0.9
+
+
+def test_complete_runs_without_checkpoints_are_not_trained_again(tmp_path, monkeypatch):
+    """Committed results hold no checkpoints: rerunning their command trains only the runs they lack."""
+    first = train(tmp_path, ["adam"])
+    for name in os.listdir(tmp_path / "checkpoints"):
+        os.remove(tmp_path / "checkpoints" / name)
+    trained = []
+    original = runner._Experiment.train_epoch
+
+    def counted(self, model, arm, seed, epoch, bar):
+        trained.append((arm.name, seed, epoch))
+        return original(self, model, arm, seed, epoch, bar)
+
+    monkeypatch.setattr(runner._Experiment, "train_epoch", counted)
+    again = train(tmp_path, ["adam", "radam"])
+    assert trained == [("radam", 0, 1)]
+    assert [r for r in again.records if r["arm"] == "adam"] == first.records

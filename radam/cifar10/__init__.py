@@ -29,7 +29,7 @@ from radam.cifar10.data import (
     load_cifar10,
 )
 from radam.cifar10.model import build_model
-from radam.cifar10.results import RECORD_FIELDS, Results, format_summary, summary_table
+from radam.cifar10.results import RECORD_FIELDS, Results, format_summary, load_book_results, summary_table
 from radam.cifar10.runner import _digest, run_experiment
 from radam.keras import RAdam, WarmupThenLinearDecay
 
@@ -49,6 +49,7 @@ __all__ = [
     "build_model",
     "format_summary",
     "get_arm",
+    "load_book_results",
     "load_cifar10",
     "main",
     "parse_arm",

@@ -222,3 +222,16 @@ def regenerate_commands(results, folder):
         if command not in commands:
             commands.append(command)
     return commands
+
+
+SLICE_METRICS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
+
+
+def slice_differences(reference, live):
+    """{metric: the largest |live - reference| over the live records} for the records of ``live`` (a short
+    rerun) that ``reference`` also holds (same arm, seed and epoch). Raises ValueError if they share none."""
+    saved = {(r["arm"], r["seed"], r["epoch"]): r for r in reference.records}
+    pairs = [(saved[key], r) for r in live.records if (key := (r["arm"], r["seed"], r["epoch"])) in saved]
+    if not pairs:
+        raise ValueError("the live records share no (arm, seed, epoch) with the reference results")
+    return {metric: max(abs(new[metric] - old[metric]) for old, new in pairs) for metric in SLICE_METRICS}

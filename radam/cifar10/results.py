@@ -140,6 +140,39 @@ class Results:
         )
 
 
+BOOK_RESULTS_URL = "https://raw.githubusercontent.com/radam-book/radam-book/main/book/results"
+"""Where the book's committed results are published (its repository; a test keeps it in sync with _config.yml)."""
+
+
+def load_book_results(name, folder="results"):
+    """The book's committed results ``name`` (e.g. "reference"): from ``folder/name`` when it exists (a checkout,
+    the book's build), else downloaded from :data:`BOOK_RESULTS_URL` (a notebook opened alone, as in Colab)."""
+    local = os.path.join(folder, name)
+    if os.path.exists(os.path.join(local, "results.json")):
+        return Results.load(local)
+    import tempfile
+    import urllib.request
+
+    target = tempfile.mkdtemp(prefix=f"radam-{name}-")
+    url = f"{BOOK_RESULTS_URL}/{name}/results.json"
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            data = response.read()
+    except OSError as e:
+        raise FileNotFoundError(f"the book's results {name!r} are neither in {local} nor reachable at {url} ({e})") from None
+    with open(os.path.join(target, "results.json"), "wb") as f:
+        f.write(data)
+    return Results.load(target)
+
+
+def copy_results(source, target):
+    """Copy a results folder's results.json and results.csv (not its checkpoints) into ``target``, atomically."""
+    os.makedirs(target, exist_ok=True)
+    for name in ("results.json", "results.csv"):
+        with open(os.path.join(source, name), "rb") as f:
+            _atomic_write(os.path.join(target, name), f.read())
+
+
 def summary_table(results):
     """Per arm: final and best validation accuracy, mean and standard deviation (ddof=1) over seeds.
 

@@ -241,6 +241,14 @@ class _Experiment:
         run_info = {"arm": arm.name, "seed": seed, "initial_weights": _digest([v.numpy() for v in model.variables])}
         records = []
         path = self.checkpoint_path(arm, seed)
+        done = self.saved_records.get((arm.name, seed), [])
+        if len(done) >= epochs and not (path and os.path.exists(path)):
+            # complete in the folder's results (e.g. committed without checkpoints): nothing to train
+            results.runs = [r for r in results.runs if (r["arm"], r["seed"]) != (arm.name, seed)]
+            results.runs.append(self.saved_runs.get((arm.name, seed), run_info))
+            results.records = [r for r in results.records if (r["arm"], r["seed"]) != (arm.name, seed)]
+            results.records.extend(done[:epochs])
+            return
         if path and os.path.exists(path):
             meta, model_values, optimizer_values = _load_checkpoint(path)
             saved_run = dict(meta["run"], arm=Arm(**meta["run"]["arm"]).config())  # fields added since: defaults
@@ -428,6 +436,11 @@ def _run_locked(
         invocation.update(finished=provenance.now(), wall_time_s=round(time.monotonic() - clock, 1))
 
     experiment.before_save = on_save
+    experiment.saved_records, experiment.saved_runs = {}, {}
+    if saved is not None:
+        for record in saved.records:
+            experiment.saved_records.setdefault((record["arm"], record["seed"]), []).append(record)
+        experiment.saved_runs = {(run["arm"], run["seed"]): run for run in saved.runs}
     for seed in seeds:
         initial = experiment.initial_weights(seed)
         results.fingerprint["initial_weights"][str(seed)] = _digest(initial)

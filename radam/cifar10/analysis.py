@@ -1,0 +1,126 @@
+"""Reading results: per-seed final accuracies, paired comparisons of arms against the seed spread, sweeps.
+
+Every verdict the CIFAR-10 chapter prints is computed here from the records, so no conclusion is typed in
+by hand that the numbers could contradict.
+"""
+
+import dataclasses
+
+import numpy as np
+
+
+def final_accuracies(results, arm, metric="val_accuracy", best=False):
+    """{seed: the arm's last-epoch value of ``metric``} (its highest over epochs with ``best=True``),
+    over the seeds whose run is complete (reached the results' ``epochs``); runs still training are left out."""
+    by_seed = {}
+    for record in results.records:
+        if record["arm"] == arm:
+            by_seed.setdefault(record["seed"], {})[record["epoch"]] = record[metric]
+    last = results.settings["epochs"]
+    complete = {seed: epochs for seed, epochs in by_seed.items() if len(epochs) >= last}
+    if best:
+        return {seed: max(epochs.values()) for seed, epochs in sorted(complete.items())}
+    return {seed: epochs[last] for seed, epochs in sorted(complete.items())}
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """Arm ``a`` against arm ``b`` over the seeds both completed.
+
+    ``difference`` is mean(a) - mean(b); ``spread`` the larger of the two arms' ranges over seeds (highest minus
+    lowest seed); ``paired`` the per-seed differences a - b (the arms of a seed share initial weights and
+    batches); ``wins`` how many seeds a beat b on.
+    """
+
+    a: str
+    b: str
+    seeds: tuple
+    mean_a: float
+    mean_b: float
+    difference: float
+    spread: float
+    paired: tuple
+    wins: int
+
+    @property
+    def beyond_spread(self):
+        """Whether |difference| exceeds the seed spread and every seed agrees on the sign."""
+        consistent = all(d > 0 for d in self.paired) or all(d < 0 for d in self.paired)
+        return abs(self.difference) > self.spread and consistent
+
+    def verdict(self):
+        """One sentence that says what the numbers support, computed from them."""
+        n = len(self.seeds)
+        head = (f"{self.a} {self.mean_a:.3f} vs {self.b} {self.mean_b:.3f}: difference {self.difference:+.3f}, "
+                f"seed spread {self.spread:.3f}, {self.a} ahead on {self.wins} of {n} seeds")
+        if n < 2:
+            return head + "; one seed: no spread to judge it by."
+        if self.beyond_spread:
+            leader = self.a if self.difference > 0 else self.b
+            return head + f"; {leader} is ahead beyond the seed spread, on every seed."
+        return head + "; within the seed spread: no difference this run can resolve."
+
+
+def compare(results, a, b, metric="val_accuracy", best=False):
+    """A :class:`Comparison` of arms ``a`` and ``b`` over the seeds both completed."""
+    acc_a = final_accuracies(results, a, metric, best)
+    acc_b = final_accuracies(results, b, metric, best)
+    seeds = tuple(sorted(set(acc_a) & set(acc_b)))
+    if not seeds:
+        raise ValueError(f"arms {a!r} and {b!r} have no completed seed in common")
+    x = np.array([acc_a[s] for s in seeds])
+    y = np.array([acc_b[s] for s in seeds])
+    return Comparison(
+        a, b, seeds, float(x.mean()), float(y.mean()), float(x.mean() - y.mean()),
+        float(max(np.ptp(x), np.ptp(y))), tuple(float(d) for d in x - y), int(np.sum(x > y)),
+    )
+
+
+def sweep_name(name):
+    """(base arm, learning rate or None) of an arm named by ``Arm.at_learning_rate`` (``radam-lr0.003``)."""
+    base, sep, rate = name.rpartition("-lr")
+    if sep:
+        try:
+            return base, float(rate)
+        except ValueError:
+            pass
+    return name, None
+
+
+def learning_rate_sweep(results_list, bases, best=False):
+    """{base arm: {learning rate: {seed: final (or best) validation accuracy}}} over several results.
+
+    An arm named ``BASE-lrLR`` counts at LR; an arm named ``BASE`` itself (e.g. the reference run's ``radam``)
+    counts at its own learning rate, so the reference run's lr = 1e-3 joins the sweep.
+    """
+    sweep = {base: {} for base in bases}
+    for results in results_list:
+        for arm in results.arms:
+            base, rate = sweep_name(arm.name)
+            if base not in sweep:
+                continue
+            values = final_accuracies(results, arm.name, best=best)
+            if values:
+                sweep[base].setdefault(rate if rate is not None else arm.learning_rate, {}).update(values)
+    return {base: dict(sorted(rates.items())) for base, rates in sweep.items()}
+
+
+def best_learning_rates(sweep):
+    """{base arm: (learning rate, mean accuracy)} with the highest mean over seeds."""
+    out = {}
+    for base, rates in sweep.items():
+        if rates:
+            rate = max(rates, key=lambda lr: np.mean(list(rates[lr].values())))
+            out[base] = rate, float(np.mean(list(rates[rate].values())))
+    return out
+
+
+def robustness(sweep, within=0.02):
+    """{base arm: the number of swept learning rates whose mean accuracy is within ``within`` of the arm's best}:
+    how wide a range of rates the arm tolerates."""
+    out = {}
+    for base, rates in sweep.items():
+        means = [np.mean(list(seeds.values())) for seeds in rates.values()]
+        if means:
+            out[base] = int(np.sum(np.array(means) >= max(means) - within))
+    return out

@@ -1,0 +1,60 @@
+"""The committed results of chapter 8 (book/results/*) still come from this code: their fingerprint holds."""
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from radam import cifar10
+from radam.cifar10 import Results, provenance
+from radam.cifar10.runner import _digest
+
+RESULTS = Path(__file__).resolve().parent.parent / "book" / "results"
+FOLDERS = sorted(path.parent for path in RESULTS.glob("*/results.json"))
+
+
+def data_digest(results):
+    """The digest of the images the results used, when this machine has them (RADAM_CIFAR10_DIR), else None."""
+    if not os.environ.get("RADAM_CIFAR10_DIR"):
+        return None
+    (x_train, y_train), (x_test, y_test) = cifar10.load_cifar10()
+    data = results.settings["data"]
+    n_train, n_test = data["used_train"], data["used_test"]
+    return _digest([x_train[:n_train], y_train[:n_train], x_test[:n_test], y_test[:n_test]])
+
+
+def test_the_book_has_committed_results():
+    assert RESULTS / "reference" in FOLDERS
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda path: path.name)
+def test_committed_results_are_fresh(folder):
+    results = Results.load(folder)
+    assert results.provenance and all(entry["commit"] for entry in results.provenance)
+    problems = provenance.stale_parts(results, data_digest(results))
+    commands = "\n  ".join(provenance.regenerate_commands(results, f"book/results/{folder.name}"))
+    assert not problems, (
+        f"book/results/{folder.name} is stale: " + "; ".join(problems)
+        + f".\nRegenerate it (see book/results/README.md) with:\n  {commands}"
+    )
+
+
+def test_a_changed_arm_would_be_caught(monkeypatch):
+    """The check above can fail: with adam's default learning rate changed, the reference results are stale."""
+    results = Results.load(RESULTS / "reference")
+    monkeypatch.setitem(
+        cifar10.NAMED_ARMS, "adam", dataclasses.replace(cifar10.NAMED_ARMS["adam"], learning_rate=2e-3)
+    )
+    problems = provenance.stale_parts(results)
+    assert any(problem.startswith("arm 'adam' is defined differently now") for problem in problems)
+
+
+def test_records_are_complete_runs_or_runs_in_progress():
+    results = Results.load(RESULTS / "reference")
+    by_run = {}
+    for record in results.records:
+        by_run.setdefault((record["arm"], record["seed"]), []).append(record["epoch"])
+    for (arm, seed), epochs in by_run.items():
+        assert epochs == list(range(1, len(epochs) + 1)), f"{arm} seed {seed}: epochs {epochs}"
+        assert len(epochs) <= results.settings["epochs"]
