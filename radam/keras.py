@@ -215,18 +215,20 @@ class RAdam(keras.optimizers.Optimizer):
         r_squared = (rho_t - 4.0) * (rho_t - 2.0) / rho_t * constant(scale)
         return bias_correction_1, bias_correction_2, rho_t, ops.sqrt(ops.clip(r_squared, 0.0, 1.0))
 
-    def _adaptive(self, rho_t):
-        """rho_t >= sma_threshold, and never where rho_inf <= sma_threshold (rho_t < rho_inf: only rounding
-        could reach the threshold there, and r_t would be 0 / 0 where rho_inf = 4)."""
+    def _adaptive(self, t):
+        """Whether step t (an int tensor) is rectified: t >= radam.theory.first_adaptive_step, the first step
+        with rho_t >= sma_threshold, found once in float64. Comparing integers keeps the decision exact where
+        float32 would round rho_t onto the threshold (beta_2 = 1 - 1e-9: rho_5 = 4.999999996 -> 5.0); never
+        where rho_inf <= sma_threshold (rho_t < rho_inf, and r_t would be 0 / 0 where rho_inf = 4)."""
         if theory.rho_inf(self.beta_2) <= self.sma_threshold:
-            return ops.zeros_like(rho_t) > 0
-        return rho_t >= self.sma_threshold
+            return ops.zeros_like(t) > 0
+        return t >= theory.first_adaptive_step(self.beta_2, self.sma_threshold)
 
     @property
     def rectification(self):
         """r_t of the latest step (t = iterations); 0 before the first step and where rho_t < sma_threshold."""
-        _, _, rho_t, r_t = self._step_scalars(ops.maximum(self.iterations, 1), "float32")
-        return ops.where((self.iterations >= 1) & self._adaptive(rho_t), r_t, 0.0)
+        _, _, _, r_t = self._step_scalars(ops.maximum(self.iterations, 1), "float32")
+        return ops.where((self.iterations >= 1) & self._adaptive(self.iterations), r_t, 0.0)
 
     def update_step(self, gradient, variable, learning_rate):
         """Decoupled weight decay theta -= lr_t * weight_decay * theta (on steps that change theta), then one RAdam step.
@@ -238,8 +240,8 @@ class RAdam(keras.optimizers.Optimizer):
         scalar_dtype = "float64" if dtype == "float64" else "float32"
         lr_t = ops.cast(learning_rate, scalar_dtype)
         g = ops.cast(gradient, dtype)
-        bias_correction_1, bias_correction_2, rho_t, r_t = self._step_scalars(self.iterations + 1, scalar_dtype)
-        adaptive = self._adaptive(rho_t)
+        bias_correction_1, bias_correction_2, _, r_t = self._step_scalars(self.iterations + 1, scalar_dtype)
+        adaptive = self._adaptive(self.iterations + 1)
 
         if self.weight_decay and self._use_weight_decay(variable):
             decay = lr_t * ops.convert_to_tensor(self.weight_decay, scalar_dtype)

@@ -166,14 +166,8 @@ def test_degenerate_beta_2_stays_finite_and_agrees_with_keras(floatx):
     np.testing.assert_allclose(numpy_end, keras_end, rtol=0, atol=tolerance * np.abs(keras_end).max())
 
 
-KERAS_FLOAT32_THRESHOLD = (
-    "radam.keras computes rho_t in float32 for float32 variables: at beta_2 = 1 - 1e-9, rho_5 = 4.999999996 rounds "
-    "to 5.0, so Keras takes its first rectified step at t = 5 instead of the SGD step (1% apart after 30 steps)"
-)
-
-
 @pytest.mark.parametrize(
-    "beta_2", [1 - 1e-7, pytest.param(1 - 1e-9, marks=pytest.mark.xfail(strict=True, reason=KERAS_FLOAT32_THRESHOLD))]
+    "beta_2", [1 - 1e-7, 1 - 1e-9]
 )
 def test_beta_2_near_1_numpy_float64_agrees_with_keras_float32(beta_2):
     # rho_inf is 2e7 and 2e9: rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t) is the difference of two numbers
