@@ -77,6 +77,9 @@ def build_chapters(out, notebooks=None):
         shutil.copy(ROOT / name, source / name)
     for path in notebooks + [ROOT / "book" / "bibliography.md"]:
         shutil.copy(path, source / "book" / path.name)
+    for folder in (ROOT / "book").iterdir():  # the book's local Sphinx extensions (_ext), saved results, ...
+        if folder.is_dir() and not folder.name.startswith((".", "__")) and folder.name != "_build":
+            shutil.copytree(folder, source / "book" / folder.name, ignore=shutil.ignore_patterns("__pycache__"))
     toc = source / "_toc.yml"
     entries = [f"book/{path.stem}" for path in notebooks[1:]] + ["book/bibliography"]
     toc.write_text(f"format: jb-book\nroot: book/{notebooks[0].stem}\nchapters:\n"
