@@ -88,7 +88,8 @@ class RAdamVariant(Optimizer):
         if adaptive:
             r_t = theory.rectification(t, self.beta_2)
             if self.epsilon_on == "v":
-                theta -= lr * r_t * m_hat * math.sqrt(bias_correction_2) / (np.sqrt(v) + self.epsilon)
+                denominator = np.sqrt(v) + self.epsilon
+                theta -= lr * r_t * m_hat * math.sqrt(bias_correction_2) / denominator
             else:
                 theta -= lr * r_t * m_hat / (np.sqrt(v / bias_correction_2) + self.epsilon)
         elif self.below == "sgd":

@@ -49,12 +49,12 @@ class PrimedAdam(Optimizer):
         self.moments = None  # [(m, v)] per parameter, from the first step
 
     def step(self, params, grads):
-        """One step on the float arrays ``params`` (in place), shaped like ``second_moment``."""
+        """One step on the float arrays ``params`` (in place), shaped like second_moment."""
         params = [params] if isinstance(params, np.ndarray) else list(params)
         grads = [grads] if isinstance(grads, np.ndarray) else list(grads)
         shapes = [v.shape for v in self.second_moment]
         if [p.shape for p in params] != shapes or [np.shape(g) for g in grads] != shapes:
-            raise ValueError(f"params and grads must have the shapes of second_moment {shapes}")
+            raise ValueError(f"params and grads must be shaped like second_moment: {shapes}")
         if self.moments is None:
             self.moments = [(np.zeros_like(v), v.copy()) for v in self.second_moment]
         t = self.iterations + 1

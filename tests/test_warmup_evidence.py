@@ -30,7 +30,7 @@ def test_primed_adam_matches_a_transcription():
 def test_primed_adam_checks_its_second_moment():
     with pytest.raises(ValueError, match="second_moment"):
         we.PrimedAdam(0.01, [np.array([-1.0])])
-    with pytest.raises(ValueError, match="shapes"):
+    with pytest.raises(ValueError, match="shaped like"):
         we.PrimedAdam(0.01, [np.ones(2)]).step([np.zeros(3)], [np.ones(3)])
 
 
