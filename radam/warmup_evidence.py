@@ -54,7 +54,7 @@ class PrimedAdam(Optimizer):
         grads = [grads] if isinstance(grads, np.ndarray) else list(grads)
         shapes = [v.shape for v in self.second_moment]
         if [p.shape for p in params] != shapes or [np.shape(g) for g in grads] != shapes:
-            raise ValueError(f"params and grads must be shaped like second_moment: {shapes}")
+            raise ValueError(f"params and grads must be shaped like second_moment {shapes}")
         if self.moments is None:
             self.moments = [(np.zeros_like(v), v.copy()) for v in self.second_moment]
         t = self.iterations + 1
