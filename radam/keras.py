@@ -11,6 +11,8 @@ Saved models reload with ``keras.models.load_model`` once ``radam.keras`` has be
 
 import math
 
+import numpy as np
+
 import keras
 from keras import ops
 
@@ -280,3 +282,24 @@ class RAdam(keras.optimizers.Optimizer):
             }
         )
         return config
+
+
+def keras_path(optimizer_class, problem, steps, **hyperparameters):
+    """The points ``optimizer_class(**hyperparameters)`` visits on a 2-D problem of :mod:`radam.problems`:
+    an array (steps + 1, 2), e.g. ``keras_path(keras.optimizers.Adam, problems.quadratic(), 300, beta_1=0.9)``.
+
+    Built and run in float64 (Keras's floatx is float64 while the optimizer is made and steps, then restored),
+    so a chapter can compare it with its NumPy twin (``radam.problems.run(...).xs``) to about 1e-12.
+    """
+    previous = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    try:
+        optimizer = optimizer_class(**hyperparameters)
+        theta = keras.Variable(np.array(problem.x0, dtype="float64"), dtype="float64")
+        points = [theta.numpy()]
+        for _ in range(steps):
+            optimizer.apply_gradients([(problem.gradient(theta.numpy()), theta)])
+            points.append(theta.numpy())
+    finally:
+        keras.config.set_floatx(previous)
+    return np.array(points)

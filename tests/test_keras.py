@@ -495,3 +495,18 @@ def test_invalid_hyperparameters_raise_value_error_naming_them(kwargs, message):
         RAdam(**kwargs)
     with pytest.raises(ValueError, match=re.escape(message)):  # the same message as the NumPy RAdam
         radam.numpy.RAdam(**kwargs)
+
+
+def test_keras_path_follows_the_numpy_twin_in_float64():
+    from radam import numpy as rnp
+    from radam import problems
+    from radam.keras import keras_path
+
+    problem = problems.rosenbrock()
+    before = keras.config.floatx()
+    theirs = keras_path(keras.optimizers.SGD, problem, 50, learning_rate=1e-3, momentum=0.5)
+    assert keras.config.floatx() == before
+    ours = problems.run(rnp.SGD(learning_rate=1e-3, momentum=0.5), problem, steps=50).xs
+    assert theirs.shape == (51, 2) and theirs.dtype == np.float64
+    np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-12)
+    assert np.abs(theirs[-1] - theirs[0]).max() > 1e-3
