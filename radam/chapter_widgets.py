@@ -1,4 +1,4 @@
-"""The "Try it" dashboards of chapters 1-4, and :func:`glue` for the numbers their prose quotes.
+"""The "Try it" dashboards of chapters 1-4.
 
 Each dashboard is a figure of two panels (a path over the contours, and a curve against the step) with one or
 two sliders. Like the playground's (:mod:`radam.widgets`), it is drawn in layers (:class:`radam.frames.Layer`):
@@ -29,25 +29,6 @@ DPI = 100
 COLORS = 64
 PATH_COLOR = "#1f77b4"
 SECOND_COLOR = "#ff7f0e"
-
-
-def glue(name, value):
-    """Keep ``value`` for the prose (``{glue:text}`name:format```) when the book is built, and return it.
-
-    The book's build (myst-nb) pastes glued values into the Markdown, so the text cannot drift from the code.
-    Where myst-nb is not installed (Colab, a plain Jupyter) nothing is stored; the cell still runs.
-    Numbers are stored as plain Python ``int`` or ``float`` so that the format spec of the role applies.
-    """
-    if isinstance(value, np.integer):
-        value = int(value)
-    elif isinstance(value, np.floating):
-        value = float(value)
-    try:
-        from myst_nb import glue as myst_glue
-    except ImportError:
-        return value
-    myst_glue(name, value, display=False)
-    return value
 
 
 def use_frames(static=None):

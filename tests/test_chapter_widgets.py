@@ -4,7 +4,6 @@ import io
 import itertools
 import json
 import re
-import sys
 from pathlib import Path
 
 import ipywidgets
@@ -118,18 +117,6 @@ def test_frames_are_the_default_where_stack_exists():
     assert isinstance(chapter_widgets.rmsprop_rho(static=False), LayeredDashboard)
     with pytest.raises(ValueError, match="static"):
         chapter_widgets.rmsprop_rho(static="yes")
-
-
-def test_glue_stores_plain_numbers_and_runs_without_myst_nb(monkeypatch):
-    stored = []
-    monkeypatch.setattr("myst_nb.glue", lambda name, value, display=True: stored.append((name, value, display)))
-    assert chapter_widgets.glue("steps", np.int64(8910)) == 8910
-    assert chapter_widgets.glue("ratio", np.float64(0.5)) == 0.5
-    assert stored == [("steps", 8910, False), ("ratio", 0.5, False)]
-    assert [type(value) for _, value, _ in stored] == [int, float]
-    monkeypatch.setitem(sys.modules, "myst_nb", None)  # import myst_nb raises ImportError
-    assert chapter_widgets.glue("steps", 3) == 3
-    assert len(stored) == 2
 
 
 CHAPTERS = {

@@ -1,6 +1,6 @@
 """Numbers in the prose of chapters 1-4 come from the code, through myst-nb's glue.
 
-A code cell computes a number and stores it with ``glue("name", value)`` (:func:`radam.chapter_widgets.glue`);
+A code cell computes a number and stores it with ``glue("name", value)`` (:func:`radam.prose.glue`);
 the Markdown pastes it with ``{glue:text}`name:format```. The fast tests check, without running anything,
 that every pasted name is glued by a code cell of the same notebook (and every glued name is pasted), and
 that each format spec is valid. The slow test executes the chapters and formats every pasted value as the
