@@ -57,7 +57,7 @@ DASHBOARD_CODE = re.compile(r"radam\.(?:\w*widgets|frames)\b|FrameDashboard|from
 
 
 def dashboard_notebooks():
-    """The book's notebooks whose code uses radam's dashboard modules (radam.widgets, radam.chapter_widgets, ...)."""
+    """The book's notebooks whose code uses radam's dashboard modules (radam.widgets, radam.widgets.chapters_1_4, ...)."""
     found = []
     for notebook in sorted((ROOT / "book").glob("*.ipynb")):
         code = "\n".join("".join(cell["source"]) for cell in json.loads(notebook.read_text())["cells"]

@@ -10,6 +10,8 @@
   :func:`optimizer_race`, :func:`variance_explorer`.
 - :mod:`radam.widgets.cifar10_app`: the playground's CIFAR-10 mini-experiment (:func:`cifar10_experiment`), on
   the same core; it shows committed results until Run trains live.
+- :mod:`radam.widgets.chapters_1_4` and :mod:`radam.widgets.chapters_5_7`: the dashboards of the chapters,
+  frames in the static book, live layered figures without ``Stack``.
 """
 
 from radam.widgets.cifar10_app import CIFAR10Experiment, cifar10_experiment, saved_curves

@@ -20,7 +20,8 @@ from matplotlib.lines import Line2D
 
 from radam import frames, plotting, problems
 from radam.numpy import SGD, AdaGrad, Adam, RMSProp
-from radam.widgets import LayeredDashboard, choice_slider, log_slider
+from radam.widgets.core import choice_slider, log_slider
+from radam.widgets.layered import LayeredDashboard
 
 FIGSIZE = (7.5, 3.5)
 """Two panels across the book's content column (750 pixels at ``DPI``)."""

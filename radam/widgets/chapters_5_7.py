@@ -19,7 +19,9 @@ from functools import lru_cache
 import numpy as np
 from matplotlib.lines import Line2D
 
-from radam import frames, mlp, plotting, schedules, theory, widgets
+from radam import frames, mlp, plotting, schedules, theory
+from radam.widgets import core as widgets_core
+from radam.widgets.layered import LayeredDashboard
 from radam.numpy import Adam
 
 WIDTH = plotting.CONTENT_WIDTH
@@ -38,7 +40,7 @@ def _dashboard(static, live, fixed, layers, nrows, ncols, figsize, colors=48):
     if _use_frames(static):
         return frames.FrameDashboard(fixed, layers, nrows=nrows, ncols=ncols, figsize=figsize, dpi=DPI,
                                      colors=colors)
-    dashboard = widgets.LayeredDashboard(layers, live, nrows=nrows, ncols=ncols, figsize=figsize, dpi=DPI)
+    dashboard = LayeredDashboard(layers, live, nrows=nrows, ncols=ncols, figsize=figsize, dpi=DPI)
     dashboard.image.layout.max_width = "100%"
     return dashboard
 
@@ -108,8 +110,8 @@ def _warmup_curves(axes, lr, warmup_steps):
 def warmup_dashboard(static=None):
     """lr and warmup length -> dead units and accuracy of seeds 0-2 over 300 steps (chapter 5)."""
     live = {
-        "lr": widgets.choice_slider("learning rate lr", WARMUP_LRS, 0.03),
-        "warmup_steps": widgets.choice_slider("warmup steps", WARMUP_STEPS, 0),
+        "lr": widgets_core.choice_slider("learning rate lr", WARMUP_LRS, 0.03),
+        "warmup_steps": widgets_core.choice_slider("warmup steps", WARMUP_STEPS, 0),
     }
     fixed = {
         "lr": frames.Choice("learning rate lr", tuple((f"{lr:g}", lr) for lr in WARMUP_LRS), WARMUP_LRS.index(0.03)),
@@ -170,8 +172,8 @@ def _rectification_threshold(axes, beta_2, sma_threshold):
 def rectification_dashboard(static=None):
     """beta_2 and sma_threshold -> rho_t with the threshold, r_t against the untuned warmup (chapter 6)."""
     live = {
-        "beta_2": widgets.choice_slider("beta_2", RECTIFICATION_BETAS, 0.999),
-        "sma_threshold": widgets.choice_slider("sma_threshold", RECTIFICATION_THRESHOLDS, 5.0),
+        "beta_2": widgets_core.choice_slider("beta_2", RECTIFICATION_BETAS, 0.999),
+        "sma_threshold": widgets_core.choice_slider("sma_threshold", RECTIFICATION_THRESHOLDS, 5.0),
     }
     fixed = {
         "beta_2": frames.Choice("beta_2", tuple((f"{b:g}", b) for b in RECTIFICATION_BETAS),
@@ -221,9 +223,9 @@ def _schedule_curve(ax, total_steps, warmup_proportion, batch_size):
 def schedule_dashboard(static=None):
     """total_steps, warmup_proportion and batch size -> the blog's lr_t against epoch (chapter 7)."""
     live = {
-        "total_steps": widgets.choice_slider("total_steps", SCHEDULE_TOTALS, 5000),
-        "warmup_proportion": widgets.choice_slider("warmup_proportion", SCHEDULE_PROPORTIONS, 0.1),
-        "batch_size": widgets.choice_slider("batch size", SCHEDULE_BATCHES, 64),
+        "total_steps": widgets_core.choice_slider("total_steps", SCHEDULE_TOTALS, 5000),
+        "warmup_proportion": widgets_core.choice_slider("warmup_proportion", SCHEDULE_PROPORTIONS, 0.1),
+        "batch_size": widgets_core.choice_slider("batch size", SCHEDULE_BATCHES, 64),
     }
     fixed = {
         "total_steps": frames.Choice("total_steps", tuple((f"{s:,}", s) for s in SCHEDULE_TOTALS),

@@ -1,4 +1,4 @@
-"""The dashboards of chapters 1-4 (radam.chapter_widgets): frames that match the live figure, and the fallback."""
+"""The dashboards of chapters 1-4 (radam.widgets.chapters_1_4): frames that match the live figure, and the fallback."""
 
 import io
 import itertools
@@ -16,7 +16,8 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from radam import chapter_widgets, frames  # noqa: E402
+from radam import frames
+from radam.widgets import chapters_1_4 as chapter_widgets  # noqa: E402
 from radam.widgets import LayeredDashboard  # noqa: E402
 
 BUILDERS = {

@@ -1,4 +1,4 @@
-"""radam.chapter5_7_widgets: the dashboards of chapters 5-7 build as frame dashboards (static HTML) and as live
+"""radam.widgets.chapters_5_7: the dashboards of chapters 5-7 build as frame dashboards (static HTML) and as live
 figures (older ipywidgets), and the numbers they quote match radam.theory and radam.schedules."""
 
 import matplotlib
@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from radam import chapter5_7_widgets as w
+from radam.widgets import chapters_5_7 as w
 from radam import frames, schedules, theory
 
 
