@@ -63,9 +63,7 @@ class Optimizer:
     A subclass names its per-parameter state in ``slots`` (those that must stay >= 0 also in
     ``non_negative_slots``), says how each starts in ``initial_slot``, computes the step's scalars in
     ``step_scalars(t, lr)`` (a dict), and implements ``update(theta, g, <one argument per slot>, <the
-    scalars>)``, which changes blocks of theta and of the slots in place. (A subclass whose ``update`` has
-    the earlier signature ``update(self, theta, g, slots, scratch, t, lr)`` is still called that way, once
-    per parameter on whole arrays.)
+    scalars>)``, which changes blocks of theta and of the slots in place.
     """
 
     slots = ()
@@ -103,15 +101,11 @@ class Optimizer:
         params, grads = self._checked(params, grads)
         t = self.iterations + 1
         lr = self.learning_rate_at(t)
-        legacy = _takes_scratch(type(self))  # a subclass written for whole arrays and a scratch buffer
-        scalars = None if legacy else self.step_scalars(t, lr)
+        scalars = self.step_scalars(t, lr)
         if self._slots is None:
             self._slots = [{name: self.initial_slot(name, p) for name in self.slots} for p in params]
         for param, grad, slots in zip(params, grads, self._slots):
-            if legacy:
-                self.update(param, grad.astype(param.dtype, copy=False), slots, np.empty_like(param), t, lr)
-            else:
-                self._update_in_blocks(param, grad, slots, scalars)
+            self._update_in_blocks(param, grad, slots, scalars)
         self.iterations = t
 
     def _update_in_blocks(self, theta, g, slots, scalars):
@@ -225,18 +219,6 @@ class Optimizer:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
-
-
-_SCRATCH_SIGNATURE = {}
-
-
-def _takes_scratch(cls):
-    """Whether ``cls.update`` has the signature of subclasses written before the blocks:
-    ``update(self, theta, g, slots, scratch, t, lr)``, called once per parameter on whole arrays."""
-    if cls not in _SCRATCH_SIGNATURE:
-        code = cls.update.__code__
-        _SCRATCH_SIGNATURE[cls] = "scratch" in code.co_varnames[: code.co_argcount]
-    return _SCRATCH_SIGNATURE[cls]
 
 
 class SGD(Optimizer):

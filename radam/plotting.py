@@ -99,27 +99,6 @@ def compare(problem, runs, title=None):
     return fig
 
 
-def learning_rates(schedules, steps, ax=None, title="Learning rate against step", log=False):
-    """lr_t against t = 1 .. steps; ``schedules`` maps a label to a schedule(t) or a number."""
-    fig, ax = _axes(ax)
-    t = np.arange(1, steps + 1)
-    for i, (label, schedule) in enumerate(schedules.items()):
-        lr = schedule(t) if callable(schedule) else np.full(len(t), float(schedule))
-        ax.plot(t, lr, color=color_for(label, i), linewidth=1.5, label=label)
-    if log:
-        ax.set_yscale("log")
-    finish(ax, title, "step $t$", "learning rate $lr_t$")
-    return fig
-
-
-_METRIC_LABELS = {
-    "val_accuracy": "validation accuracy",
-    "val_loss": "validation loss",
-    "train_accuracy": "training accuracy (dropout on)",
-    "train_loss": "training loss (dropout on)",
-}
-
-
 def cifar10_curves(results, metric="val_accuracy", band="minmax", ax=None, title=None):
     """One CIFAR-10 metric against epoch per arm: the mean over seeds, and a band over seeds.
 

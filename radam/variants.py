@@ -23,7 +23,7 @@ import numpy as np
 
 from radam import theory
 from radam._validate import check_beta, check_non_negative
-from radam.numpy import Optimizer
+from radam.numpy import Optimizer, one_minus_power
 
 
 class RAdamVariant(Optimizer):
@@ -74,22 +74,28 @@ class RAdamVariant(Optimizer):
         rho_t = theory.rho_t(t, self.beta_2)
         return rho_t > self.threshold if self.strict else rho_t >= self.threshold
 
-    def update(self, theta, g, slots, scratch, t, lr):
-        adaptive = self.adaptive(t)
+    def step_scalars(self, t, lr):
+        """lr_t, whether step t is adaptive, r_t there, and the bias corrections 1 - beta^t."""
+        adaptive = bool(self.adaptive(t))
+        return {
+            "lr": lr,
+            "adaptive": adaptive,
+            "r_t": theory.rectification(t, self.beta_2) if adaptive else None,
+            "bias_correction_1": one_minus_power(self.beta_1, t),
+            "bias_correction_2": one_minus_power(self.beta_2, t),
+        }
+
+    def update(self, theta, g, m, v, lr, adaptive, r_t, bias_correction_1, bias_correction_2):
         if self.weight_decay and self.decay == "coupled":
             g = g + self.weight_decay * theta
         elif self.weight_decay and (adaptive or self.below == "sgd"):
             theta -= lr * self.weight_decay * theta
-        m, v = slots["m"], slots["v"]
         m += (1.0 - self.beta_1) * (g - m)
         v += (1.0 - self.beta_2) * (g * g - v)
-        m_hat = m / (1.0 - self.beta_1**t)
-        bias_correction_2 = 1.0 - self.beta_2**t
+        m_hat = m / bias_correction_1
         if adaptive:
-            r_t = theory.rectification(t, self.beta_2)
             if self.epsilon_on == "v":
-                denominator = np.sqrt(v) + self.epsilon
-                theta -= lr * r_t * m_hat * math.sqrt(bias_correction_2) / denominator
+                theta -= lr * r_t * m_hat * math.sqrt(bias_correction_2) / (np.sqrt(v) + self.epsilon)
             else:
                 theta -= lr * r_t * m_hat / (np.sqrt(v / bias_correction_2) + self.epsilon)
         elif self.below == "sgd":
