@@ -99,6 +99,14 @@ def compare(problem, runs, title=None):
     return fig
 
 
+_METRIC_LABELS = {
+    "val_accuracy": "validation accuracy",
+    "val_loss": "validation loss",
+    "train_accuracy": "training accuracy (dropout on)",
+    "train_loss": "training loss (dropout on)",
+}
+
+
 def cifar10_curves(results, metric="val_accuracy", band="minmax", ax=None, title=None):
     """One CIFAR-10 metric against epoch per arm: the mean over seeds, and a band over seeds.
 
