@@ -44,7 +44,7 @@ class Comparison:
 
     @property
     def beyond_spread(self):
-        """Whether |difference| exceeds the seed spread and every seed agrees on the sign."""
+        """Whether abs(difference) exceeds the seed spread and every seed agrees on the sign."""
         consistent = all(d > 0 for d in self.paired) or all(d < 0 for d in self.paired)
         return abs(self.difference) > self.spread and consistent
 
@@ -124,3 +124,39 @@ def robustness(sweep, within=0.02):
         if means:
             out[base] = int(np.sum(np.array(means) >= max(means) - within))
     return out
+
+
+def provenance_rows(results):
+    """(what, value) rows describing where ``results`` came from: command, code, versions, machine, time, data."""
+    invocations = results.provenance
+    first, last = invocations[0], invocations[-1]
+    changes = " with uncommitted changes" if last["uncommitted_changes"] else ""
+    hours = sum(entry["wall_time_s"] for entry in invocations) / 3600
+    data = results.settings["data"]
+    return [
+        ["command", f"`{last['command']}`"],
+        ["code", f"commit `{(last['commit'] or 'unknown')[:12]}`{changes}"],
+        ["versions", ", ".join(f"{name} {version}" for name, version in last["versions"].items())],
+        ["machine", f"{last['cpu']}, {last['cores']} cores, {last['platform']}"],
+        ["run", f"{first['started']} to {last['finished']}: {hours:.1f} h of wall time in "
+                f"{len(invocations)} invocation(s) (the runner resumes)"],
+        ["data", f"{data['used_train']:,} training and {data['used_test']:,} test images "
+                 f"(digest `{data['digest']}`)"],
+    ]
+
+
+def arm_rows(results, step, rectification):
+    """Per arm: name, optimizer, lr, its schedule in steps, lr_t at ``step`` and RAdam's r_t there
+    (``rectification(t, beta_2)``, e.g. :func:`radam.theory.rectification`)."""
+    rows = []
+    for arm in results.arms:
+        if arm.total_steps:
+            warmup = arm.total_steps * arm.warmup_proportion
+            schedule = f"warmup {warmup:g}, min_lr {arm.min_lr:g} from step {arm.total_steps:,}"
+        elif arm.warmup_steps:
+            schedule = f"warmup {arm.warmup_steps:g} steps"
+        else:
+            schedule = "constant"
+        r_t = f"{rectification(step, arm.beta_2):.3f}" if arm.optimizer == "radam" else "-"
+        rows.append([arm.name, arm.optimizer, f"{arm.learning_rate:g}", schedule, f"{arm.lr_at(step):.2e}", r_t])
+    return rows
