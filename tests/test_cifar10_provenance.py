@@ -219,3 +219,20 @@ def test_complete_runs_without_checkpoints_are_not_trained_again(tmp_path, monke
     again = train(tmp_path, ["adam", "radam"])
     assert trained == [("radam", 0, 1)]
     assert [r for r in again.records if r["arm"] == "adam"] == first.records
+
+
+def test_restart_discards_only_this_calls_runs(tmp_path, monkeypatch):
+    first = train(tmp_path, ["adam", "radam"])
+    trained = []
+    original = runner._Experiment.train_epoch
+
+    def counted(self, model, arm, seed, epoch, bar):
+        trained.append((arm.name, seed, epoch))
+        return original(self, model, arm, seed, epoch, bar)
+
+    monkeypatch.setattr(runner._Experiment, "train_epoch", counted)
+    again = train(tmp_path, ["radam"], restart=True)
+    assert trained == [("radam", 0, 1)]
+    saved = Results.load(tmp_path)
+    assert [r for r in saved.records if r["arm"] == "adam"] == [r for r in first.records if r["arm"] == "adam"]
+    assert [r for r in saved.records if r["arm"] == "radam"] == [r for r in again.records if r["arm"] == "radam"]

@@ -10,10 +10,10 @@ from the schedule (``adam``, ``adam-blog``, ``adam-warmup``, ``radam``, ``radam-
 Every arm of a seed starts from the same weights and sees the same batches; results are written after every
 epoch (``DIR/results.json`` and ``DIR/results.csv``) and a rerun of the same command resumes where it stopped.
 
-One idea per module: :mod:`~radam.cifar10.data` (finding and safely reading the batch files),
-:mod:`~radam.cifar10.model` (the CNN), :mod:`~radam.cifar10.arms` (optimizer arms),
-:mod:`~radam.cifar10.results` (records, results files, summary table), :mod:`~radam.cifar10.runner`
-(the resumable training loop) and :mod:`~radam.cifar10.__main__` (the command line, also ``radam.cifar10.main``).
+One idea per module: ``data`` (finding and safely reading the batch files),
+``model`` (the CNN), ``arms`` (optimizer arms),
+``results`` (records, results files, summary table), ``runner``
+(the resumable training loop) and ``__main__`` (the command line, also ``radam.cifar10.main``).
 """
 
 from radam.cifar10.arms import NAMED_ARMS, Arm, get_arm, parse_arm

@@ -95,7 +95,7 @@ class Arm:
     def scaled(self, steps_per_epoch):
         """This arm with the blog's schedule lasting as many epochs as it did on the full data.
 
-        The blog's total_steps=5000 were 6.4 epochs of :data:`FULL_DATA_STEPS_PER_EPOCH` steps; with fewer
+        The blog's total_steps=5000 were 6.4 epochs of ``FULL_DATA_STEPS_PER_EPOCH`` steps; with fewer
         images an epoch has fewer steps, so total_steps becomes round(total_steps * steps_per_epoch / 782).
         Warmups in steps (warmup_steps) stay: they are tied to beta_2, not to the data. An arm without the
         blog's schedule is returned unchanged.

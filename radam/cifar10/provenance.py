@@ -97,7 +97,7 @@ def model_description():
 
 
 def update_probe(arm):
-    """The arm's optimizer applied to a fixed 8-vector at :data:`PROBE_STEPS`: the values after each step.
+    """The arm's optimizer applied to a fixed 8-vector at ``PROBE_STEPS``: the values after each step.
 
     Before each step the optimizer's step counter is set to t - 1, so its schedule and rectification act as
     at step t; the gradients are fixed (a sine of the step and the coordinate).
@@ -179,7 +179,7 @@ def stale_parts(results, data_digest=None):
 
     Compares the stored fingerprint with one computed now: the model, the batch size and order, each seed's
     initial weights, each arm's definition (as its recorded command defines it today) and update probe (to
-    :data:`PROBE_RTOL`), and the data when ``data_digest`` (of the arrays the results used) is given.
+    ``PROBE_RTOL``), and the data when ``data_digest`` (of the arrays the results used) is given.
     """
     saved = results.fingerprint
     if not saved:
@@ -228,7 +228,7 @@ SLICE_METRICS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
 
 
 def slice_differences(reference, live):
-    """{metric: the largest |live - reference| over the live records} for the records of ``live`` (a short
+    """{metric: the largest abs(live - reference) over the live records} for the records of ``live`` (a short
     rerun) that ``reference`` also holds (same arm, seed and epoch). Raises ValueError if they share none."""
     saved = {(r["arm"], r["seed"], r["epoch"]): r for r in reference.records}
     pairs = [(saved[key], r) for r in live.records if (key := (r["arm"], r["seed"], r["epoch"])) in saved]

@@ -80,6 +80,16 @@ class Results:
             "records": self.records,
         }
 
+    def drop(self, arms, seeds):
+        """Forget the runs of ``arms`` (Arms) x ``seeds``; an arm left without runs is forgotten too."""
+        gone = {(arm.name, seed) for arm in arms for seed in seeds}
+        self.records = [r for r in self.records if (r["arm"], r["seed"]) not in gone]
+        self.runs = [r for r in self.runs if (r["arm"], r["seed"]) not in gone]
+        kept = {r["arm"] for r in self.runs} | {r["arm"] for r in self.records}
+        self.arms = [arm for arm in self.arms if arm.name in kept]
+        if "arms" in self.fingerprint:
+            self.fingerprint["arms"] = {k: v for k, v in self.fingerprint["arms"].items() if k in kept}
+
     def keep_saved(self, saved):
         """Add to these results what ``saved`` (an earlier folder's Results) holds of other arms or seeds.
 
@@ -146,7 +156,7 @@ BOOK_RESULTS_URL = "https://raw.githubusercontent.com/radam-book/radam-book/main
 
 def load_book_results(name, folder="results"):
     """The book's committed results ``name`` (e.g. "reference"): from ``folder/name`` when it exists (a checkout,
-    the book's build), else downloaded from :data:`BOOK_RESULTS_URL` (a notebook opened alone, as in Colab)."""
+    the book's build), else downloaded from ``BOOK_RESULTS_URL`` (a notebook opened alone, as in Colab)."""
     local = os.path.join(folder, name)
     if os.path.exists(os.path.join(local, "results.json")):
         return Results.load(local)

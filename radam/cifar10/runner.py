@@ -348,8 +348,8 @@ def run_experiment(
         train_limit, test_limit: use only the first that many training / test images.
         out_dir: after every epoch, a checkpoint per run (out_dir/checkpoints) and results.json / results.csv are
             written atomically; calling again with the same out_dir resumes each run after its last completed
-            epoch and gives the same numbers as an uninterrupted run. ``restart=True`` deletes this call's saved
-            runs first.
+            epoch and gives the same numbers as an uninterrupted run. ``restart=True`` discards this call's
+            saved runs (arms x seeds) first; the folder's other runs stay.
         mixed_precision: float16 compute with loss scaling (for GPUs).
         distribute: tf.distribute.MirroredStrategy over all GPUs (batch_size is the global batch).
         deterministic: tf.config.experimental.enable_op_determinism.
@@ -407,13 +407,13 @@ def _run_locked(
     if out_dir is not None:
         for folder in (out_dir, os.path.join(out_dir, "checkpoints")):
             remove_partial_files(folder)
-        if restart:
-            paths = [experiment.checkpoint_path(arm, seed) for arm in arms for seed in seeds]
-            paths += [os.path.join(out_dir, "results.json"), os.path.join(out_dir, "results.csv")]
-            for path in filter(os.path.exists, paths):
+        if restart:  # this call's runs start afresh; the folder's other arms and seeds stay
+            for path in filter(os.path.exists, [experiment.checkpoint_path(a, s) for a in arms for s in seeds]):
                 os.remove(path)
-        elif os.path.exists(os.path.join(out_dir, "results.json")):
+        if os.path.exists(os.path.join(out_dir, "results.json")):
             saved = Results.load(out_dir)
+            if restart:
+                saved.drop(arms, seeds)
     settings = dict(
         experiment.signature,
         data=experiment.source,
