@@ -68,7 +68,8 @@ def _parser():
     add("--train-limit", type=_whole(1), help="use only the first N training images")
     add("--test-limit", type=_whole(1), help="use only the first N test images")
     add("--batch-size", type=_whole(1), default=64, help="batch size (default 64, as in the blog)")
-    add("--restart", action="store_true", help="discard the runs saved in --out instead of resuming them")
+    add("--restart", action="store_true",
+        help="discard the saved runs of these arms and seeds in --out instead of resuming them (others stay)")
     add("--quiet", action="store_true", help="no progress bar")
     add("--mixed-precision", action="store_true", help="float16 compute with loss scaling (GPU)")
     add("--distribute", action="store_true", help="tf.distribute.MirroredStrategy over all GPUs")
