@@ -23,6 +23,10 @@ def final_accuracies(results, arm, metric="val_accuracy", best=False):
     return {seed: epochs[last] for seed, epochs in sorted(complete.items())}
 
 
+MIN_SEEDS = 3
+"""The fewest completed seeds per arm for a verdict: with fewer, the spread over seeds says little."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Comparison:
     """Arm ``a`` against arm ``b`` over the seeds both completed.
@@ -46,15 +50,15 @@ class Comparison:
     def beyond_spread(self):
         """Whether abs(difference) exceeds the seed spread and every seed agrees on the sign."""
         consistent = all(d > 0 for d in self.paired) or all(d < 0 for d in self.paired)
-        return abs(self.difference) > self.spread and consistent
+        return self.decided and abs(self.difference) > self.spread and consistent
 
     def verdict(self):
         """One sentence that says what the numbers support, computed from them."""
         n = len(self.seeds)
         head = (f"{self.a} {self.mean_a:.3f} vs {self.b} {self.mean_b:.3f}: difference {self.difference:+.3f}, "
-                f"seed spread {self.spread:.3f}, {self.a} ahead on {self.wins} of {n} seeds")
-        if n < 2:
-            return head + "; one seed: no spread to judge it by."
+                f"seed spread {self.spread:.3f}, {self.a} ahead on {self.wins} of {n} seed{'s' if n != 1 else ''}")
+        if not self.decided:
+            return head + f"; {n} seed{'s' if n != 1 else ''} so far, too few to judge (at least {MIN_SEEDS})."
         if self.beyond_spread:
             leader = self.a if self.difference > 0 else self.b
             return head + f"; {leader} is ahead beyond the seed spread, on every seed."
@@ -134,14 +138,14 @@ def provenance_rows(results):
     hours = sum(entry["wall_time_s"] for entry in invocations) / 3600
     data = results.settings["data"]
     return [
-        ["command", f"`{last['command']}`"],
-        ["code", f"commit `{(last['commit'] or 'unknown')[:12]}`{changes}"],
+        ["command", last["command"]],
+        ["code", f"commit {(last['commit'] or 'unknown')[:12]}{changes}"],
         ["versions", ", ".join(f"{name} {version}" for name, version in last["versions"].items())],
         ["machine", f"{last['cpu']}, {last['cores']} cores, {last['platform']}"],
         ["run", f"{first['started']} to {last['finished']}: {hours:.1f} h of wall time in "
                 f"{len(invocations)} invocation(s) (the runner resumes)"],
         ["data", f"{data['used_train']:,} training and {data['used_test']:,} test images "
-                 f"(digest `{data['digest']}`)"],
+                 f"(digest {data['digest']})"],
     ]
 
 

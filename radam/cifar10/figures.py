@@ -31,7 +31,7 @@ def curves(results, metric="val_accuracy", ax=None, title=None):
     arms = {arm.name: arm for arm in results.arms}
     for name, (epochs, values) in results.curves(metric).items():
         style = arm_style(arms[name])
-        ax.plot(epochs, values.mean(axis=0), linewidth=1.6, label=f"{name} ({len(values)} seeds)", **style)
+        ax.plot(epochs, values.mean(axis=0), linewidth=1.6, label=f"{name} ({len(values)} seed{'s' if len(values) != 1 else ''})", **style)
         ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=style["color"], alpha=0.15, linewidth=0)
     label = metric.replace("val_", "validation ").replace("train_", "training ").replace("_", " ")
     plotting.finish(ax, title or f"{label.capitalize()} (mean over seeds; band: lowest to highest seed)", "epoch", label)

@@ -427,7 +427,12 @@ def _run_locked(
     if command is None:
         command = provenance.command_line(sys.argv)
     invocation = provenance.provenance(command, started, started, 0.0)
-    fingerprint = provenance.fingerprint(arms, experiment.source, batch_size, seeds)
+    # Results written to a folder carry the fingerprint that tells later code whether they are stale; runs
+    # kept in memory only (a notebook's live slice) are judged by the code that holds them and skip it.
+    if out_dir is not None:
+        fingerprint = provenance.fingerprint(arms, experiment.source, batch_size, seeds)
+    else:
+        fingerprint = {"initial_weights": {}}
     results = Results(arms, settings, provenance=[invocation], fingerprint=fingerprint)
     if saved is not None:
         results.keep_saved(saved)  # raises, naming the conflict, before anything is trained
