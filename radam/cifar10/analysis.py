@@ -47,8 +47,14 @@ class Comparison:
     wins: int
 
     @property
+    def decided(self):
+        """Whether both arms have completed seeds enough (:data:`MIN_SEEDS`) to judge by their spread."""
+        return len(self.seeds) >= MIN_SEEDS
+
+    @property
     def beyond_spread(self):
-        """Whether abs(difference) exceeds the seed spread and every seed agrees on the sign."""
+        """Whether, with seeds enough, abs(difference) exceeds the seed spread and every seed agrees on its
+        sign."""
         consistent = all(d > 0 for d in self.paired) or all(d < 0 for d in self.paired)
         return self.decided and abs(self.difference) > self.spread and consistent
 
