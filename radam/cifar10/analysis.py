@@ -24,7 +24,7 @@ def final_accuracies(results, arm, metric="val_accuracy", best=False):
 
 
 MIN_SEEDS = 3
-"""The fewest completed seeds per arm for a verdict: with fewer, the spread over seeds says little."""
+"""The fewest completed seeds per arm for a verdict; with fewer, the spread over seeds says little."""
 
 
 @dataclasses.dataclass(frozen=True)
