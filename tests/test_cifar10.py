@@ -101,7 +101,7 @@ def test_one_epoch_writes_json_and_csv(tmp_path):
     results = cifar10.run_experiment(
         ["adam", "radam-blog"], 1, [3], data=tiny_data(), batch_size=16, out_dir=tmp_path, progress=False
     )
-    assert sorted(os.listdir(tmp_path)) == ["checkpoints", "results.csv", "results.json"]
+    assert sorted(os.listdir(tmp_path)) == [".lock", "checkpoints", "results.csv", "results.json"]
     assert sorted(os.listdir(tmp_path / "checkpoints")) == ["adam-seed3.npz", "radam-blog-seed3.npz"]
     saved = Results.load(tmp_path)
     assert saved.records == results.records and saved.arms == results.arms
@@ -136,13 +136,13 @@ def test_resume_after_interruption_matches_an_uninterrupted_run(tmp_path):
     assert [r["epoch"] for r in seen] == [2, 3]
     assert without_times(resumed.records) == without_times(whole.records)
     assert without_times(Results.load(tmp_path / "cut").records) == without_times(whole.records)
-    assert not [name for name in os.listdir(tmp_path / "cut") if name.endswith(".tmp")]
+    assert not [name for name in os.listdir(tmp_path / "cut") if name.endswith((".tmp", ".partial"))]
 
     # Asking for fewer epochs reuses the saved ones; other settings refuse the folder; restart starts over.
     assert without_times(cifar10.run_experiment(["radam"], 2, [0], out_dir=tmp_path / "cut", **kwargs).records) == (
         without_times(whole.records[:2])
     )
-    with pytest.raises(ValueError, match="radam-seed0.npz holds a run with other settings .*restart"):
+    with pytest.raises(ValueError, match="the results folder holds runs with batch_size 16, this call has 8"):
         cifar10.run_experiment(["radam"], 3, [0], out_dir=tmp_path / "cut", data=data, batch_size=8, progress=False)
     restarted = cifar10.run_experiment(["radam"], 1, [0], out_dir=tmp_path / "cut", restart=True, **kwargs)
     assert without_times(restarted.records) == without_times(whole.records[:1])
@@ -238,7 +238,7 @@ def test_cli_trains_and_prints_the_summary(tmp_path, capsys, no_env):
     assert cifar10.main(argv) == 0
     out = capsys.readouterr().out
     assert "adam seed 1 [" in out and "1.0/1 epochs" in out
-    assert f"Data: {tmp_path / 'c'} (data_dir): 40 training and 11 test images used" in out
+    assert "Data: c (data_dir): 40 training and 11 test images used" in out
     assert "| epoch 1: loss " in out
     table = out[out.index("arm ") :].splitlines()
     assert table[1].split()[:3] == ["adam", "2", "1"] and table[2].split()[:3] == ["b2", "2", "1"]
