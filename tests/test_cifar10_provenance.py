@@ -32,6 +32,19 @@ def train(out, arms, seeds=(0,), epochs=1, **kwargs):
     )
 
 
+def count_training(monkeypatch):
+    """A list that records (arm, seed, epoch) for every epoch the runner trains from now on."""
+    trained = []
+    original = runner._Experiment.train_epoch
+
+    def counted(self, model, arm, seed, epoch, bar):
+        trained.append((arm.name, seed, epoch))
+        return original(self, model, arm, seed, epoch, bar)
+
+    monkeypatch.setattr(runner._Experiment, "train_epoch", counted)
+    return trained
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("results")
@@ -208,14 +221,7 @@ def test_complete_runs_without_checkpoints_are_not_trained_again(tmp_path, monke
     first = train(tmp_path, ["adam"])
     for name in os.listdir(tmp_path / "checkpoints"):
         os.remove(tmp_path / "checkpoints" / name)
-    trained = []
-    original = runner._Experiment.train_epoch
-
-    def counted(self, model, arm, seed, epoch, bar):
-        trained.append((arm.name, seed, epoch))
-        return original(self, model, arm, seed, epoch, bar)
-
-    monkeypatch.setattr(runner._Experiment, "train_epoch", counted)
+    trained = count_training(monkeypatch)
     again = train(tmp_path, ["adam", "radam"])
     assert trained == [("radam", 0, 1)]
     assert [r for r in again.records if r["arm"] == "adam"] == first.records
@@ -223,14 +229,7 @@ def test_complete_runs_without_checkpoints_are_not_trained_again(tmp_path, monke
 
 def test_restart_discards_only_this_calls_runs(tmp_path, monkeypatch):
     first = train(tmp_path, ["adam", "radam"])
-    trained = []
-    original = runner._Experiment.train_epoch
-
-    def counted(self, model, arm, seed, epoch, bar):
-        trained.append((arm.name, seed, epoch))
-        return original(self, model, arm, seed, epoch, bar)
-
-    monkeypatch.setattr(runner._Experiment, "train_epoch", counted)
+    trained = count_training(monkeypatch)
     again = train(tmp_path, ["radam"], restart=True)
     assert trained == [("radam", 0, 1)]
     saved = Results.load(tmp_path)
