@@ -52,3 +52,19 @@ def test_sweeps_join_the_reference_rate_and_pick_the_best():
     assert analysis.robustness(table, within=0.1) == {"adam": 2}
     assert analysis.sweep_name("radam-blog-lr0.003") == ("radam-blog", 0.003)
     assert analysis.sweep_name("adam-warmup") == ("adam-warmup", None)
+
+
+def test_book_results_missing_from_a_checkout_are_not_downloaded(tmp_path, monkeypatch):
+    import urllib.request
+
+    import pytest
+
+    from radam.cifar10 import load_book_results
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("tried to download")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    (tmp_path / "results").mkdir()
+    with pytest.raises(FileNotFoundError, match="'lr-sweep' are not in .* \\(not computed yet\\)"):
+        load_book_results("lr-sweep", folder=str(tmp_path / "results"))

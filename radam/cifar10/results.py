@@ -155,11 +155,14 @@ BOOK_RESULTS_URL = "https://raw.githubusercontent.com/radam-book/radam-book/main
 
 
 def load_book_results(name, folder="results"):
-    """The book's committed results ``name`` (e.g. "reference"): from ``folder/name`` when it exists (a checkout,
-    the book's build), else downloaded from ``BOOK_RESULTS_URL`` (a notebook opened alone, as in Colab)."""
+    """The book's committed results ``name`` (e.g. "reference"): from ``folder/name`` in a checkout of the book
+    (its build); where ``folder`` does not exist (a notebook opened alone, as in Colab), downloaded from
+    ``BOOK_RESULTS_URL``. Raises FileNotFoundError when they are not there."""
     local = os.path.join(folder, name)
     if os.path.exists(os.path.join(local, "results.json")):
         return Results.load(local)
+    if os.path.isdir(folder):  # a checkout of the book: results it lacks have not been computed
+        raise FileNotFoundError(f"the book's results {name!r} are not in {local} (not computed yet)")
     import tempfile
     import urllib.request
 
