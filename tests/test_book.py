@@ -1,17 +1,26 @@
 """The book's mechanics: the table of contents, the notebooks' set-up cell, and (slow) the -W build itself."""
 
+import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
 
+import radam
+from radam.cifar10.results import BOOK_RESULTS_URL
+
 ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("setup_cell", ROOT / "book" / "_ext" / "setup_cell.py")
+setup_cell = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(setup_cell)
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
@@ -50,17 +59,78 @@ def test_book_folder_holds_only_pages_in_the_toc():
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_first_cell_installs_radam_from_the_configured_repository(notebook):
+def test_every_chapter_starts_with_the_set_up_cell(notebook):
     first = "".join(code_cells(notebook)[0]["source"])
-    url = CONFIG["repository"]["url"]
-    assert f'"radam @ git+{url}"' in first, f"{notebook.name}: the first cell must install radam from {url}"
-    assert 'importlib.util.find_spec("radam") is None' in first, "install only when radam is missing"
-    assert not re.search(r"-U\b|--upgrade", first), "the set-up cell must never upgrade what Colab has"
+    assert first == setup_cell.expected_cell(), f"{notebook.name}: run python book/_ext/setup_cell.py"
 
 
-def test_all_notebooks_share_one_setup_cell():
-    firsts = {"".join(code_cells(nb)[0]["source"]) for nb in NOTEBOOKS}
-    assert len(firsts) == 1, "every notebook must start with the same set-up cell"
+def test_the_set_up_cell_installs_the_release_that_colab_opens():
+    url, ref = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
+    assert ref == setup_cell.release_ref() == f"v{radam.__version__}"
+    cell = setup_cell.expected_cell()
+    assert f'RADAM = "radam[keras,widgets] @ git+{url}@{ref}"' in cell
+    assert 'importlib.util.find_spec("radam") is None' in cell, "install only when radam is missing"
+    assert not re.search(r"-U\b|--upgrade", cell), "the set-up cell must never upgrade what Colab has"
+    readme = (ROOT / "README.md").read_text()
+    assert readme.count(f"git+{url}") == readme.count(f'git+{url}@{ref}"') > 0, "the README installs the release"
+    raw = url.replace("https://github.com/", "https://raw.githubusercontent.com/")
+    assert BOOK_RESULTS_URL == f"{raw}/{ref}/book/results", "chapter 8 reads the results of the same release"
+
+
+def run_set_up_cell(cell, tmp_path, fake_pip=False):
+    """Run ``cell`` in a fresh Python that cannot find radam (as in a new Colab runtime), optionally with a pip
+    that only records what it was asked; the completed process and what the fake pip recorded."""
+    prelude = (
+        "import importlib.util\n"
+        "find_spec = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name == 'radam' else find_spec(name, *a)\n"
+    )
+    env = {**os.environ, "PIP_NO_INPUT": "1", "GIT_TERMINAL_PROMPT": "0"}
+    record = tmp_path / "pip.json"
+    if fake_pip:
+        package = tmp_path / "fake" / "pip"
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("")
+        (package / "__main__.py").write_text(
+            "import json, os, sys\n"
+            "args = sys.argv[1:]\n"
+            "keep = open(args[args.index('-c') + 1]).read().split()\n"
+            f"json.dump({{'args': args, 'keep': keep}}, open({str(record)!r}, 'w'))\n"
+        )
+        env["PYTHONPATH"] = str(tmp_path / "fake")
+    done = subprocess.run([sys.executable, "-c", prelude + cell], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=300)
+    return done, (json.loads(record.read_text()) if record.exists() else None)
+
+
+def test_the_set_up_cell_asks_pip_to_keep_numpy_ipywidgets_tensorflow_and_keras(tmp_path):
+    done, pip = run_set_up_cell(setup_cell.expected_cell(), tmp_path, fake_pip=True)
+    assert done.returncode == 0, done.stderr
+    assert pip["args"][:2] == ["install", "-q"] and pip["args"][-1].endswith(f"@{setup_cell.release_ref()}")
+    installed = {}
+    for name in ("numpy", "ipywidgets", "tensorflow", "keras"):
+        try:
+            installed[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    assert sorted(pip["keep"]) == sorted(f"{name}=={version}" for name, version in installed.items())
+    assert f"radam {radam.__version__} | Python" in done.stdout  # then the cell reports what the kernel runs
+
+
+def test_an_unreachable_repository_gets_one_clear_paragraph_and_changes_nothing(tmp_path):
+    freeze = [sys.executable, "-m", "pip", "freeze", "--all"]
+    before = subprocess.run(freeze, capture_output=True, text=True, check=True).stdout
+    cell = setup_cell.render("http://127.0.0.1:9/radam-book", "v0.0.0")
+    done, _ = run_set_up_cell(cell, tmp_path)
+    assert done.returncode != 0, "the notebook must stop at the set-up cell"
+    message = done.stdout
+    assert "Could not install radam: pip failed on 'radam[keras,widgets] @ git+http://127.0.0.1:9/radam-book@v0.0.0'" in message
+    assert re.search(r"\((.*fatal:|.*ERROR:)", message), f"pip's reason is quoted: {message}"
+    assert "Nothing else was installed, upgraded or removed" in message
+    assert '!pip install "radam[keras,widgets] @ git+http://127.0.0.1:9/radam-book@v0.0.0"' in message
+    assert "repository at v0.0.0 and run  pip install -e ." in message
+    assert done.stderr.strip().splitlines()[-1] == "RuntimeError: radam is not installed (see the message above)"
+    assert subprocess.run(freeze, capture_output=True, text=True, check=True).stdout == before
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
@@ -84,5 +154,6 @@ def test_book_builds_clean_with_warnings_as_errors():
     repository = CONFIG["repository"]["url"].removeprefix("https://github.com/")
     for notebook in NOTEBOOKS:
         page = (html / notebook.relative_to(ROOT)).with_suffix(".html").read_text()
-        colab = f"https://colab.research.google.com/github/{repository}/blob/main/{notebook.relative_to(ROOT).as_posix()}"
+        branch = CONFIG["repository"]["branch"]
+        colab = f"https://colab.research.google.com/github/{repository}/blob/{branch}/{notebook.relative_to(ROOT).as_posix()}"
         assert colab in page, f"{notebook.name}: no Colab launch link {colab}"

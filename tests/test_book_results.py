@@ -58,3 +58,22 @@ def test_records_are_complete_runs_or_runs_in_progress():
     for (arm, seed), epochs in by_run.items():
         assert epochs == list(range(1, len(epochs) + 1)), f"{arm} seed {seed}: epochs {epochs}"
         assert len(epochs) <= results.settings["epochs"]
+
+
+def test_the_model_description_ignores_new_options_left_at_none_but_not_a_changed_setting(monkeypatch):
+    """Newer Keras versions add options whose default None changes nothing (the committed results were
+    checked under Keras 3.10 and 3.15 alike); a changed setting of a layer must still count."""
+    import keras
+
+    described = provenance.model_description()
+    get_config = keras.layers.Conv2D.get_config
+
+    def with_new_option(layer):
+        config = get_config(layer)
+        config["kernel_initializer"]["config"]["a_new_option"] = None
+        return {**config, "another_new_option": None}
+
+    monkeypatch.setattr(keras.layers.Conv2D, "get_config", with_new_option)
+    assert provenance.model_description() == described
+    monkeypatch.setattr(keras.layers.Conv2D, "get_config", lambda layer: {**get_config(layer), "padding": "valid"})
+    assert provenance.model_description() != described

@@ -142,7 +142,7 @@ def test_without_sgd_fallback_parameters_wait_while_moments_and_steps_advance():
 
 def r_t_exactly(t, beta_2):
     """r_t with rho_t computed in 60-digit decimal arithmetic (from beta_2 as the float it is): no cancellation."""
-    with decimal.localcontext(prec=60):
+    with decimal.localcontext(decimal.Context(prec=60)):
         beta, one = decimal.Decimal(beta_2), decimal.Decimal(1)
         rho_inf = 2 / (one - beta) - 1
         rho_t = rho_inf - 2 * t * beta**t / (one - beta**t)
@@ -483,7 +483,7 @@ def test_step_size_near_beta_2_of_1_is_accurate(beta_2):
     # 1 - beta_2^t ~ t (1 - beta_2) and rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t) lose about half their digits
     # at beta_2 = 1 - 1e-9 when computed directly in float64; 60-digit decimals are the reference.
     optimizer = rnp.RAdam(learning_rate=0.01, beta_2=beta_2)
-    with decimal.localcontext(prec=60):
+    with decimal.localcontext(decimal.Context(prec=60)):
         beta_1, beta, one = decimal.Decimal(0.9), decimal.Decimal(beta_2), decimal.Decimal(1)
         rho_inf = 2 / (one - beta) - 1
         for t in [1, 2, 5, 6, 7, 30, 1000]:

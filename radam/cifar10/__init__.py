@@ -10,10 +10,11 @@ from the schedule (``adam``, ``adam-blog``, ``adam-warmup``, ``radam``, ``radam-
 Every arm of a seed starts from the same weights and sees the same batches; results are written after every
 epoch (``DIR/results.json`` and ``DIR/results.csv``) and a rerun of the same command resumes where it stopped.
 
-One idea per module: ``data`` (finding and safely reading the batch files),
-``model`` (the CNN), ``arms`` (optimizer arms),
-``results`` (records, results files, summary table), ``runner``
-(the resumable training loop) and ``__main__`` (the command line, also ``radam.cifar10.main``).
+One idea per module: ``data`` (finding and safely reading the batch files), ``model`` (the CNN), ``arms``
+(optimizer arms), ``results`` (records, results files, summary table), ``runner`` (the resumable training
+loop), ``provenance`` (what made a results folder, and the fingerprint of what determines its numbers),
+``analysis`` (comparisons against the seed spread), ``figures``, ``full_run`` (chapter 8's full experiment,
+safe to start in Colab) and ``__main__`` (the command line, also ``radam.cifar10.main``).
 """
 
 from radam.cifar10.arms import NAMED_ARMS, Arm, get_arm, parse_arm

@@ -87,12 +87,26 @@ def provenance(command, started, finished, wall_time_s):
     }
 
 
+def _settings(config):
+    """A layer configuration without the entries that are None: Keras versions add options (such as an
+    initializer's ``input_axes``) whose default None leaves the layer as it was."""
+    if isinstance(config, dict):
+        return {key: _settings(value) for key, value in config.items() if value is not None}
+    if isinstance(config, (list, tuple)):
+        return [_settings(value) for value in config]
+    return config
+
+
 def model_description():
-    """The blog CNN's layers, each as its class and configuration without its (counter-numbered) name."""
+    """The blog CNN's layers, each as its class and the settings of its configuration (without its
+    counter-numbered name), so that the same network reads the same under every supported Keras."""
     from radam.cifar10.model import build_model
 
     model = build_model()
-    layers = [(type(layer).__name__, {k: v for k, v in layer.get_config().items() if k != "name"}) for layer in model.layers]
+    layers = [
+        (type(layer).__name__, _settings({k: v for k, v in layer.get_config().items() if k != "name"}))
+        for layer in model.layers
+    ]
     return {"layers": _sha(layers), "parameters": model.count_params()}
 
 

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+import radam
 from radam.cifar10.arms import Arm
 
 
@@ -150,8 +151,9 @@ class Results:
         )
 
 
-BOOK_RESULTS_URL = "https://raw.githubusercontent.com/radam-book/radam-book/main/book/results"
-"""Where the book's committed results are published (its repository; a test keeps it in sync with _config.yml)."""
+BOOK_RESULTS_URL = f"https://raw.githubusercontent.com/radam-book/radam-book/v{radam.__version__}/book/results"
+"""Where the book's committed results are published: its repository at the tag of this release, the one that
+the chapters' set-up cell installs (a test keeps it in sync with _config.yml)."""
 
 
 def load_book_results(name, folder="results"):
