@@ -11,6 +11,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 
@@ -131,6 +132,15 @@ def test_an_unreachable_repository_gets_one_clear_paragraph_and_changes_nothing(
     assert "repository at v0.0.0 and run  pip install -e ." in message
     assert done.stderr.strip().splitlines()[-1] == "RuntimeError: radam is not installed (see the message above)"
     assert subprocess.run(freeze, capture_output=True, text=True, check=True).stdout == before
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_are_valid_nbformat_with_cell_ids(notebook):
+    """nbformat 4.5 requires an id per cell; nbclient (Colab's runner among them) warns without, later fails."""
+    data = json.loads(notebook.read_text())
+    ids = [cell.get("id") for cell in data["cells"]]
+    assert None not in ids and len(set(ids)) == len(ids), f"{notebook.name}: missing or repeated cell ids"
+    nbformat.validate(data)  # (it would add missing ids itself, with a warning, so they are checked first)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
