@@ -61,15 +61,20 @@ def test_book_folder_holds_only_pages_in_the_toc():
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_chapter_starts_with_the_set_up_cell(notebook):
-    first = "".join(code_cells(notebook)[0]["source"])
-    assert first == setup_cell.expected_cell(), f"{notebook.name}: run python book/_ext/setup_cell.py"
+    first = code_cells(notebook)[0]
+    assert "".join(first["source"]) == setup_cell.expected_cell(), f"{notebook.name}: run python book/_ext/setup_cell.py"
+    assert first["metadata"].get("tags") == ["hide-input"], "the HTML book folds the set-up code away"
+
+
+def test_the_set_up_cell_fits_the_content_column():
+    assert max(map(len, setup_cell.expected_cell().splitlines())) <= 80
 
 
 def test_the_set_up_cell_installs_the_release_that_colab_opens():
     url, ref = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
     assert ref == setup_cell.release_ref() == f"v{radam.__version__}"
     cell = setup_cell.expected_cell()
-    assert f'RADAM = "radam[keras,widgets] @ git+{url}@{ref}"' in cell
+    assert f'URL, REF = "{url}", "{ref}"\nRADAM = f"radam[keras,widgets] @ git+{{URL}}@{{REF}}"' in cell
     assert 'importlib.util.find_spec("radam") is None' in cell, "install only when radam is missing"
     assert not re.search(r"-U\b|--upgrade", cell), "the set-up cell must never upgrade what Colab has"
     readme = (ROOT / "README.md").read_text()

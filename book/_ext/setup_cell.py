@@ -5,7 +5,8 @@ fresh Colab runtime), from ``git+URL@REF``: URL is ``repository.url`` in ``_conf
 ``v<radam.__version__>``, which is also the ``repository.branch`` that Colab's launch buttons open. pip gets
 the installed NumPy, ipywidgets, TensorFlow and Keras as constraints, so it never changes them; when the
 install fails the cell prints one paragraph (what failed, how to install by hand, that nothing else changed)
-and stops the notebook there.
+and stops the notebook there. In the HTML book the cell's code is folded away (tag ``hide-input``); what
+it prints, the environment, shows.
 
     python book/_ext/setup_cell.py     # after changing the version or the URL: rewrite every chapter's cell
 
@@ -20,28 +21,36 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-TEMPLATE = r"""# Set-up. In Colab (or any fresh kernel) this installs the radam release this book was built from, only when
-# radam is missing. pip must keep the NumPy, ipywidgets, TensorFlow and Keras already installed.
+TEMPLATE = r"""# Set-up. In Colab (or any fresh kernel) this installs the radam release
+# this book was built from, only when radam is missing. pip must keep the
+# NumPy, ipywidgets, TensorFlow and Keras already installed.
 import importlib.metadata, importlib.util, subprocess, sys, tempfile
-RADAM = "radam[keras,widgets] @ git+{url}@{ref}"
+URL, REF = "@URL@", "@REF@"
+RADAM = f"radam[keras,widgets] @ git+{URL}@{REF}"
 if importlib.util.find_spec("radam") is None:
-    print(f"Installing {{RADAM}} ...")
+    print(f"Installing {RADAM} ...")
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as keep:
         for name in ("numpy", "ipywidgets", "tensorflow", "keras"):
             try:
-                keep.write(f"{{name}}=={{importlib.metadata.version(name)}}\n")
+                version = importlib.metadata.version(name)
             except importlib.metadata.PackageNotFoundError:
-                pass
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-c", keep.name, RADAM],
-                         capture_output=True, text=True)
+                continue
+            keep.write(f"{name}=={version}\n")
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "-c", keep.name, RADAM],
+        capture_output=True, text=True,
+    )
     if pip.returncode != 0:
-        said = [line.strip() for line in (pip.stderr + pip.stdout).splitlines() if "fatal:" in line or "ERROR:" in line]
-        print(f"\nCould not install radam: pip failed on {{RADAM!r}} ({{' / '.join(said[-2:]) or pip.returncode}}).\n"
-              "Nothing else was installed, upgraded or removed: NumPy, ipywidgets, TensorFlow and Keras are as they "
-              f"were. To install radam by hand, run  !pip install \"{{RADAM}}\"  in a cell (or download the "
-              "repository at {ref} and run  pip install -e .  in it), then run this cell again. The later cells "
-              "need radam.")
-        raise RuntimeError("radam is not installed (see the message above)") from None
+        said = [line.strip() for line in (pip.stderr + pip.stdout).splitlines()
+                if "fatal:" in line or "ERROR:" in line]
+        reason = " / ".join(said[-2:]) or f"exit status {pip.returncode}"
+        print(f"\nCould not install radam: pip failed on {RADAM!r} ({reason})."
+              "\nNothing else was installed, upgraded or removed: NumPy, "
+              "ipywidgets, TensorFlow and Keras are as they were. To install "
+              f'radam by hand, run  !pip install "{RADAM}"  in a cell (or '
+              f"download the repository at {REF} and run  pip install -e .  "
+              "in it), then run this cell again. The later cells need radam.")
+        raise RuntimeError("radam is not installed (see the message above)")
 from radam.environment import report
 print(report())
 """
@@ -64,7 +73,7 @@ def release_ref():
 
 def render(url, ref):
     """The cell's source for the repository ``url`` and the git ref ``ref``."""
-    return TEMPLATE.format(url=url, ref=ref)
+    return TEMPLATE.replace("@URL@", url).replace("@REF@", ref)
 
 
 def expected_cell():
@@ -84,6 +93,7 @@ def rewrite():
         notebook = json.loads(path.read_text())
         cell = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
         cell["source"] = source.splitlines(keepends=True)
+        cell["metadata"]["tags"] = ["hide-input"]  # the HTML book shows what it printed, the code on request
         path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
     readme = ROOT / "README.md"
     url = re.escape(repository_url())
