@@ -272,6 +272,28 @@ def test_summary_table_of_known_numbers():
     assert line == "radam-blog         3      4   0.7100 +/- 0.0100   0.7100 +/- 0.0100"
 
 
+def test_curves_of_complete_runs_leave_out_a_run_still_training():
+    results = synthetic_results()
+    results.records = [r for r in results.records if not (r["arm"] == "adam" and r["seed"] == 2 and r["epoch"] > 1)]
+    results.records = [r for r in results.records if not (r["arm"] == "radam-blog" and r["epoch"] > 3)]
+    epochs, values = results.curves()["adam"]
+    assert list(epochs) == [1] and values.shape == (3, 1)  # every seed, cut to the shortest
+    epochs, values = results.curves(complete_only=True)["adam"]
+    assert list(epochs) == [1, 2, 3, 4] and values.shape == (2, 4)
+    np.testing.assert_allclose(values.mean(axis=0), [0.105, 0.205, 0.305, 0.405])
+    assert "radam-blog" not in results.curves(complete_only=True)  # no seed complete yet
+
+
+def test_chapter_8_curves_count_the_complete_seeds_their_legend_names():
+    from radam.cifar10 import figures
+
+    results = synthetic_results()
+    results.records = [r for r in results.records if not (r["arm"] == "adam" and r["seed"] == 2 and r["epoch"] > 2)]
+    ax = figures.curves(results).axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["adam (2 seeds)", "radam-blog (3 seeds)"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.105, 0.205, 0.305, 0.405])
+
+
 def test_learning_curve_figure_shows_mean_and_band():
     fig = plotting.cifar10_curves(synthetic_results(), band="minmax")
     ax = fig.axes[0]

@@ -9,9 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from radam.cifar10 import full_run
+from radam.cifar10 import NAMED_ARMS, full_run
 
 CHAPTER = Path(__file__).resolve().parents[1] / "book" / "08_cifar10.ipynb"
+
+
+def test_the_full_run_trains_named_arms():
+    assert set(full_run.FULL_ARMS) <= set(NAMED_ARMS) and len(full_run.FULL_ARMS) == 6
 
 
 def test_without_a_gpu_the_full_run_stops_with_an_estimate():

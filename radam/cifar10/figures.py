@@ -25,11 +25,12 @@ def arm_style(arm):
 
 
 def curves(results, metric="val_accuracy", ax=None, title=None):
-    """``metric`` against epoch per arm: the mean over seeds and a band from the lowest to the highest seed."""
+    """``metric`` against epoch per arm: the mean over the seeds whose run is complete (as the verdicts count
+    them; runs still training are left out) and a band from the lowest to the highest seed."""
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
     arms = {arm.name: arm for arm in results.arms}
-    for name, (epochs, values) in results.curves(metric).items():
+    for name, (epochs, values) in results.curves(metric, complete_only=True).items():
         style = arm_style(arms[name])
         ax.plot(epochs, values.mean(axis=0), linewidth=1.6, label=f"{name} ({len(values)} seed{'s' if len(values) != 1 else ''})", **style)
         ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=style["color"], alpha=0.15, linewidth=0)

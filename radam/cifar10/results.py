@@ -50,14 +50,20 @@ class Results:
     def arm_names(self):
         return [arm.name for arm in self.arms]
 
-    def curves(self, metric="val_accuracy"):
-        """{arm: (epochs, values)} with values of shape (seeds, epochs), over the epochs every seed has."""
+    def curves(self, metric="val_accuracy", complete_only=False):
+        """{arm: (epochs, values)} with values of shape (seeds, epochs), over the epochs every seed has.
+
+        With ``complete_only`` only the seeds whose run reached the results' ``epochs`` count (a run still
+        training would otherwise cut every seed's curve short); an arm without a complete seed is left out.
+        """
         out = {}
         for name in self.arm_names:
             by_seed = {}
             for record in self.records:
                 if record["arm"] == name:
                     by_seed.setdefault(record["seed"], {})[record["epoch"]] = record[metric]
+            if complete_only:
+                by_seed = {seed: epochs for seed, epochs in by_seed.items() if len(epochs) >= self.settings["epochs"]}
             if not by_seed:
                 continue
             n = min(len(epochs) for epochs in by_seed.values())
