@@ -54,6 +54,14 @@ def test_sweeps_join_the_reference_rate_and_pick_the_best():
     assert analysis.sweep_name("adam-warmup") == ("adam-warmup", None)
 
 
+def test_a_sweep_can_keep_only_its_own_seeds():
+    reference = results({"adam": [0.6, 0.62, 0.9]})
+    sweep = results({"adam-lr0.01": [0.3, 0.32, None]})
+    table = analysis.learning_rate_sweep([reference, sweep], ["adam"], seeds=[0, 1])
+    assert table == {"adam": {0.001: {0: 0.6, 1: 0.62}, 0.01: {0: 0.3, 1: 0.32}}}
+    assert analysis.learning_rate_sweep([reference], ["adam"])["adam"][0.001][2] == 0.9
+
+
 def test_book_results_missing_from_a_checkout_are_not_downloaded(tmp_path, monkeypatch):
     import urllib.request
 
@@ -68,3 +76,25 @@ def test_book_results_missing_from_a_checkout_are_not_downloaded(tmp_path, monke
     (tmp_path / "results").mkdir()
     with pytest.raises(FileNotFoundError, match="'lr-sweep' are not in .* \\(not computed yet\\)"):
         load_book_results("lr-sweep", folder=str(tmp_path / "results"))
+
+
+def test_a_sweep_compares_two_arms_rate_by_rate_against_their_two_seeds():
+    sweep = {
+        "radam": {1e-3: {0: 0.60, 1: 0.62}, 1e-2: {0: 0.58, 1: 0.57}, 3e-2: {0: 0.50}},
+        "adam": {1e-3: {0: 0.61, 1: 0.60}, 1e-2: {0: 0.30, 1: 0.10}, 3e-2: {0: 0.10}, 1e-4: {0: 0.4, 1: 0.4}},
+    }
+    at = analysis.compare_at_rates(sweep, "radam", "adam")
+    assert list(at) == [1e-3, 1e-2, 3e-2]  # 1e-4: radam has no run there
+    assert at[1e-2].decided and at[1e-2].beyond_spread and abs(at[1e-2].spread - 0.2) < 1e-12
+    assert at[1e-3].decided and not at[1e-3].beyond_spread  # the seeds disagree on the sign
+    assert not at[3e-2].decided
+    assert analysis.sweep_verdict(sweep, "radam", "adam") == (
+        "radam against adam: ahead beyond the seed spread at lr = 0.01; within the spread at lr = 0.001; "
+        "fewer than 2 common seeds so far at lr = 0.03."
+    )
+    assert analysis.sweep_verdict({"a": {}, "b": {0.1: {0: 1.0}}}, "a", "b") == (
+        "a and b have no rate with a completed seed in common yet."
+    )
+    assert at[3e-2].verdict().endswith("1 seed so far, too few to judge (at least 2).")
+    behind = analysis.sweep_verdict(sweep, "adam", "radam")
+    assert behind.startswith("adam against radam: behind beyond the seed spread at lr = 0.01; within")

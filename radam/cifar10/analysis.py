@@ -33,7 +33,7 @@ class Comparison:
 
     ``difference`` is mean(a) - mean(b); ``spread`` the larger of the two arms' ranges over seeds (highest minus
     lowest seed); ``paired`` the per-seed differences a - b (the arms of a seed share initial weights and
-    batches); ``wins`` how many seeds a beat b on.
+    batches); ``wins`` how many seeds a beat b on; ``min_seeds`` the fewest seeds that decide anything.
     """
 
     a: str
@@ -45,11 +45,12 @@ class Comparison:
     spread: float
     paired: tuple
     wins: int
+    min_seeds: int = MIN_SEEDS
 
     @property
     def decided(self):
-        """Whether both arms have completed seeds enough (:data:`MIN_SEEDS`) to judge by their spread."""
-        return len(self.seeds) >= MIN_SEEDS
+        """Whether both arms have completed seeds enough (``min_seeds``) to judge by their spread."""
+        return len(self.seeds) >= self.min_seeds
 
     @property
     def beyond_spread(self):
@@ -64,7 +65,7 @@ class Comparison:
         head = (f"{self.a} {self.mean_a:.3f} vs {self.b} {self.mean_b:.3f}: difference {self.difference:+.3f}, "
                 f"seed spread {self.spread:.3f}, {self.a} ahead on {self.wins} of {n} seed{'s' if n != 1 else ''}")
         if not self.decided:
-            return head + f"; {n} seed{'s' if n != 1 else ''} so far, too few to judge (at least {MIN_SEEDS})."
+            return head + f"; {n} seed{'s' if n != 1 else ''} so far, too few to judge (at least {self.min_seeds})."
         if self.beyond_spread:
             leader = self.a if self.difference > 0 else self.b
             return head + f"; {leader} is ahead beyond the seed spread, on every seed."
@@ -73,8 +74,12 @@ class Comparison:
 
 def compare(results, a, b, metric="val_accuracy", best=False):
     """A :class:`Comparison` of arms ``a`` and ``b`` over the seeds both completed."""
-    acc_a = final_accuracies(results, a, metric, best)
-    acc_b = final_accuracies(results, b, metric, best)
+    return _comparison(a, b, final_accuracies(results, a, metric, best), final_accuracies(results, b, metric, best))
+
+
+def _comparison(a, b, acc_a, acc_b, min_seeds=MIN_SEEDS):
+    """A :class:`Comparison` of the per-seed values ``acc_a`` and ``acc_b`` ({seed: value}) over their common
+    seeds."""
     seeds = tuple(sorted(set(acc_a) & set(acc_b)))
     if not seeds:
         raise ValueError(f"arms {a!r} and {b!r} have no completed seed in common")
@@ -82,7 +87,7 @@ def compare(results, a, b, metric="val_accuracy", best=False):
     y = np.array([acc_b[s] for s in seeds])
     return Comparison(
         a, b, seeds, float(x.mean()), float(y.mean()), float(x.mean() - y.mean()),
-        float(max(np.ptp(x), np.ptp(y))), tuple(float(d) for d in x - y), int(np.sum(x > y)),
+        float(max(np.ptp(x), np.ptp(y))), tuple(float(d) for d in x - y), int(np.sum(x > y)), min_seeds,
     )
 
 
@@ -97,11 +102,12 @@ def sweep_name(name):
     return name, None
 
 
-def learning_rate_sweep(results_list, bases, best=False):
+def learning_rate_sweep(results_list, bases, best=False, seeds=None):
     """{base arm: {learning rate: {seed: final (or best) validation accuracy}}} over several results.
 
     An arm named ``BASE-lrLR`` counts at LR; an arm named ``BASE`` itself (e.g. the reference run's ``radam``)
-    counts at its own learning rate, so the reference run's lr = 1e-3 joins the sweep.
+    counts at its own learning rate, so the reference run's lr = 1e-3 joins the sweep. ``seeds`` keeps those
+    seeds only (the sweep's, so that every rate is judged on the same seeds), None keeps all.
     """
     sweep = {base: {} for base in bases}
     for results in results_list:
@@ -110,6 +116,8 @@ def learning_rate_sweep(results_list, bases, best=False):
             if base not in sweep:
                 continue
             values = final_accuracies(results, arm.name, best=best)
+            if seeds is not None:
+                values = {seed: value for seed, value in values.items() if seed in seeds}
             if values:
                 sweep[base].setdefault(rate if rate is not None else arm.learning_rate, {}).update(values)
     return {base: dict(sorted(rates.items())) for base, rates in sweep.items()}
@@ -134,6 +142,36 @@ def robustness(sweep, within=0.02):
         if means:
             out[base] = int(np.sum(np.array(means) >= max(means) - within))
     return out
+
+
+SWEEP_MIN_SEEDS = 2
+"""The fewest common seeds for a verdict at one rate of a sweep: sweeps train two seeds per rate, so a
+difference there counts only when it exceeds the two seeds' spread and both seeds agree on its sign."""
+
+
+def compare_at_rates(sweep, a, b, min_seeds=SWEEP_MIN_SEEDS):
+    """{learning rate: :class:`Comparison` of base arms ``a`` and ``b``} at every rate of ``sweep`` (as
+    :func:`learning_rate_sweep` returns it) where both have a completed seed in common."""
+    out = {}
+    for lr in sorted(set(sweep[a]) & set(sweep[b])):
+        if set(sweep[a][lr]) & set(sweep[b][lr]):
+            out[lr] = _comparison(a, b, sweep[a][lr], sweep[b][lr], min_seeds)
+    return out
+
+
+def sweep_verdict(sweep, a, b, min_seeds=SWEEP_MIN_SEEDS):
+    """One sentence: at which rates ``a`` is ahead of ``b`` beyond the seed spread, behind, or within it."""
+    comparisons = compare_at_rates(sweep, a, b, min_seeds)
+    if not comparisons:
+        return f"{a} and {b} have no rate with a completed seed in common yet."
+    groups = {
+        "ahead beyond the seed spread": [lr for lr, c in comparisons.items() if c.beyond_spread and c.difference > 0],
+        "behind beyond the seed spread": [lr for lr, c in comparisons.items() if c.beyond_spread and c.difference < 0],
+        "within the spread": [lr for lr, c in comparisons.items() if c.decided and not c.beyond_spread],
+        f"fewer than {min_seeds} common seeds so far": [lr for lr, c in comparisons.items() if not c.decided],
+    }
+    parts = [f"{what} at lr = {', '.join(f'{lr:g}' for lr in rates)}" for what, rates in groups.items() if rates]
+    return f"{a} against {b}: " + "; ".join(parts) + "."
 
 
 def provenance_rows(results):

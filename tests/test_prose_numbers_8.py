@@ -1,0 +1,95 @@
+"""The numbers typed in chapter 8's prose are the ones the package computes.
+
+Chapter 8 glues what its cells compute from the results; the numbers below describe the blog's settings,
+the arms and the full run, which its Markdown states in words. Each test finds the phrase in the chapter
+and recomputes the number in it from the package, so a change of an arm, a schedule or the full run's size
+that leaves the prose behind fails here.
+"""
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from radam import schedules, theory
+from radam.cifar10 import NAMED_ARMS, arms, full_run, load_book_results
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = ROOT / "book" / "08_cifar10.ipynb"
+CELLS = json.loads(CHAPTER.read_text())["cells"]
+PROSE = " ".join(" ".join("".join(cell["source"]).split()) for cell in CELLS if cell["cell_type"] == "markdown")
+BLOG = NAMED_ARMS["radam-blog"]
+
+
+def number_after(phrase):
+    """The number that follows ``phrase`` in the chapter's Markdown (whitespace normalised)."""
+    match = re.search(re.escape(phrase) + r"\s*\$?([0-9][0-9,]*(?:\.[0-9]+)?)", PROSE)
+    assert match, f"chapter 8 no longer says {phrase!r}"
+    return float(match.group(1).replace(",", ""))
+
+
+def test_the_blog_settings_the_prose_states():
+    assert number_after("an epoch is") == arms.FULL_DATA_STEPS_PER_EPOCH == math.ceil(50_000 / 64)
+    assert number_after("so step") == BLOG.total_steps
+    assert number_after(f"step {BLOG.total_steps:,} falls in epoch") == round(
+        BLOG.total_steps / arms.FULL_DATA_STEPS_PER_EPOCH, 1
+    )
+    after_min_lr = round(100 - BLOG.total_steps / arms.FULL_DATA_STEPS_PER_EPOCH)
+    assert number_after("in the learning rate of") == after_min_lr
+    assert number_after("held the learning rate at $10^{-5}$ for") == after_min_lr
+    assert BLOG.min_lr == 1e-5
+    assert number_after("a linear rise over the first") == BLOG.total_steps * BLOG.warmup_proportion
+
+
+def test_the_untuned_warmup_the_prose_states():
+    steps = NAMED_ARMS["adam-warmup"].warmup_steps
+    assert steps == schedules.untuned_warmup_steps(0.999)
+    assert number_after(r"linear warmup over $2/(1-\beta_2) =") == pytest.approx(steps)
+    assert number_after("reached its full rate at step") == pytest.approx(steps)
+
+
+def test_the_reference_runs_numbers_the_prose_states():
+    reference = load_book_results("reference", folder=str(ROOT / "book" / "results"))
+    data, per_epoch = reference.settings["data"], reference.settings["steps_per_epoch"]
+    assert number_after("a real subset of") == data["used_train"]
+    assert re.search(rf"{data['used_train']:,} training and {data['used_test']:,} test images", PROSE)
+    assert per_epoch == math.ceil(data["used_train"] / reference.settings["batch_size"])
+    assert number_after(rf"$\lceil {data['used_train']} / {reference.settings['batch_size']} \rceil =") == per_epoch
+    scaled = BLOG.scaled(per_epoch)
+    assert number_after("it still reaches `min_lr` in epoch") == round(scaled.total_steps / per_epoch, 1)
+    # exercise 1's hint: the unscaled schedule on the subset
+    assert number_after(f"the warmup alone ({BLOG.total_steps * BLOG.warmup_proportion:g} steps) lasts") == round(
+        BLOG.total_steps * BLOG.warmup_proportion / per_epoch, 1
+    )
+    assert number_after("`min_lr` comes at epoch") == math.floor(BLOG.total_steps / per_epoch)
+
+
+def test_the_exercise_hints_on_beta_2():
+    assert number_after(r"$\rho_\infty = 2/(1-\beta_2) - 1$ is") == pytest.approx(theory.rho_inf(0.99))
+    assert number_after(r"for $\beta_2 = 0.99$ and") == pytest.approx(theory.rho_inf(0.999))
+    assert number_after("`radam.schedules.untuned_warmup_steps(0.99)`,") == pytest.approx(
+        schedules.untuned_warmup_steps(0.99)
+    )
+
+
+def test_the_paper_gap_of_exercise_3_is_its_two_numbers_apart():
+    radam, adam = number_after("RAdam"), number_after("Adam")
+    assert (radam, adam) == (91.38, 90.54)  # the paper's CIFAR-10 table, as the prose quotes it
+    assert number_after("the paper's RAdam-Adam gap of") == pytest.approx(radam - adam)
+
+
+def test_the_full_run_the_prose_describes():
+    epochs, per_epoch = full_run.FULL_EPOCHS, arms.FULL_DATA_STEPS_PER_EPOCH
+    assert number_after("three seeds,") == epochs and len(full_run.FULL_SEEDS) == 3
+    assert number_after(f"{epochs} epochs of {per_epoch} steps (") == epochs * per_epoch
+    assert "trains the six arms" in PROSE and len(full_run.FULL_ARMS) == 6
+    assert number_after("three seeds and") == epochs
+    assert f"--epochs {epochs} --seeds {' '.join(map(str, full_run.FULL_SEEDS))}" in PROSE
+
+
+def test_the_live_slice_tolerance_the_prose_states():
+    code = "".join("".join(cell["source"]) for cell in CELLS if cell["cell_type"] == "code")
+    tolerance = re.search(r"SLICE_EPOCHS, TOLERANCE = .*, ([0-9.]+)\n", code)
+    assert tolerance and number_after("only beyond a tolerance of") == float(tolerance.group(1))
