@@ -145,7 +145,7 @@ def robustness(sweep, within=0.02):
 
 
 SWEEP_MIN_SEEDS = 2
-"""The fewest common seeds for a verdict at one rate of a sweep: sweeps train two seeds per rate, so a
+"""The fewest common seeds for a verdict at one rate of a sweep. Sweeps train two seeds per rate, so a
 difference there counts only when it exceeds the two seeds' spread and both seeds agree on its sign."""
 
 
