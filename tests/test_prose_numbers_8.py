@@ -93,3 +93,18 @@ def test_the_live_slice_tolerance_the_prose_states():
     code = "".join("".join(cell["source"]) for cell in CELLS if cell["cell_type"] == "code")
     tolerance = re.search(r"SLICE_EPOCHS, TOLERANCE = .*, ([0-9.]+)\n", code)
     assert tolerance and number_after("only beyond a tolerance of") == float(tolerance.group(1))
+
+
+def test_the_sweep_the_chapter_plans_is_the_one_the_results_readme_runs():
+    code = "".join("".join(cell["source"]) for cell in CELLS if cell["cell_type"] == "code")
+    plan = {}
+    exec(re.search(r"SWEEP_ARMS = .*\nSWEEP_RATES, SWEEP_SEEDS = .*\n", code).group(0), plan)
+    readme = (ROOT / "book" / "results" / "README.md").read_text()
+    arms_, rates, seeds = re.search(
+        r"--arms ([a-z -]+) --learning-rates ([0-9e. -]+) --scale-schedules --epochs 33 --seeds ([0-9 ]+) "
+        r"--out book/results/lr-sweep",
+        readme,
+    ).groups()
+    assert arms_.split() == plan["SWEEP_ARMS"]
+    assert [float(lr) for lr in rates.split()] == plan["SWEEP_RATES"]
+    assert [int(seed) for seed in seeds.split()] == plan["SWEEP_SEEDS"]
