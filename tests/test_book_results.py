@@ -77,3 +77,17 @@ def test_the_model_description_ignores_new_options_left_at_none_but_not_a_change
     assert provenance.model_description() == described
     monkeypatch.setattr(keras.layers.Conv2D, "get_config", lambda layer: {**get_config(layer), "padding": "valid"})
     assert provenance.model_description() != described
+
+
+def test_the_sgd_arm_trains_at_the_rate_its_sweep_chose():
+    """SGD_LEARNING_RATE is the committed SGD sweep's best final accuracy, as chapter 8 says."""
+    from radam.cifar10 import analysis
+    from radam.cifar10.arms import SGD_LEARNING_RATE
+
+    sweep = analysis.learning_rate_sweep([Results.load(RESULTS / "sgd-sweep")], ["sgd"])
+    assert len(sweep["sgd"]) == len(Results.load(RESULTS / "sgd-sweep").arms), "the SGD sweep is incomplete"
+    chosen, _ = analysis.best_learning_rates(sweep)["sgd"]
+    assert SGD_LEARNING_RATE == chosen, (
+        f"the SGD sweep chose lr = {chosen:g}, but SGD_LEARNING_RATE is {SGD_LEARNING_RATE:g}: set it, then "
+        "retrain the sgd arm (book/results/README.md)"
+    )
