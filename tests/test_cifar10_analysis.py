@@ -98,3 +98,19 @@ def test_a_sweep_compares_two_arms_rate_by_rate_against_their_two_seeds():
     assert at[3e-2].verdict().endswith("1 seed so far, too few to judge (at least 2).")
     behind = analysis.sweep_verdict(sweep, "adam", "radam")
     assert behind.startswith("adam against radam: behind beyond the seed spread at lr = 0.01; within")
+
+
+def test_provenance_rows_name_every_command_and_its_commits():
+    r = results({"a": [0.5, 0.6, 0.7]})
+    entry = {"versions": {"radam": "0.1.0"}, "cpu": "CPU", "cores": 2, "platform": "Linux", "wall_time_s": 1800.0,
+             "started": "T0", "finished": "T1", "uncommitted_changes": False}
+    r.provenance = [
+        {**entry, "command": "first", "commit": "a" * 40},
+        {**entry, "command": "first", "commit": "b" * 40, "uncommitted_changes": True},
+        {**entry, "command": "second", "commit": "b" * 40},
+    ]
+    r.settings["data"] = {"used_train": 5482, "used_test": 1017, "digest": "d"}
+    rows = dict(analysis.provenance_rows(r))
+    assert rows["command 1"] == f"first, at commit {'a' * 12}, {'b' * 12} (uncommitted changes)"
+    assert rows["command 2"] == f"second, at commit {'b' * 12}"
+    assert rows["run"] == "T0 to T1: 1.5 h of wall time in 3 invocation(s) (the runner resumes)"

@@ -175,15 +175,23 @@ def sweep_verdict(sweep, a, b, min_seeds=SWEEP_MIN_SEEDS):
 
 
 def provenance_rows(results):
-    """(what, value) rows describing where ``results`` came from: command, code, versions, machine, time, data."""
+    """(what, value) rows describing where ``results`` came from: the distinct commands that trained into them
+    (each with the commits it ran at), versions, machine, time and data."""
     invocations = results.provenance
     first, last = invocations[0], invocations[-1]
-    changes = " with uncommitted changes" if last["uncommitted_changes"] else ""
+    commits = {}
+    for entry in invocations:
+        commit = (entry["commit"] or "unknown")[:12] + (" (uncommitted changes)" if entry["uncommitted_changes"] else "")
+        commits.setdefault(entry["command"], [])
+        if commit not in commits[entry["command"]]:
+            commits[entry["command"]].append(commit)
     hours = sum(entry["wall_time_s"] for entry in invocations) / 3600
     data = results.settings["data"]
-    return [
-        ["command", last["command"]],
-        ["code", f"commit {(last['commit'] or 'unknown')[:12]}{changes}"],
+    rows = [
+        [f"command {i}" if len(commits) > 1 else "command", f"{command}, at commit {', '.join(at)}"]
+        for i, (command, at) in enumerate(commits.items(), 1)
+    ]
+    return rows + [
         ["versions", ", ".join(f"{name} {version}" for name, version in last["versions"].items())],
         ["machine", f"{last['cpu']}, {last['cores']} cores, {last['platform']}"],
         ["run", f"{first['started']} to {last['finished']}: {hours:.1f} h of wall time in "
