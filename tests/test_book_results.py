@@ -84,8 +84,9 @@ def test_the_sgd_arm_trains_at_the_rate_its_sweep_chose():
     from radam.cifar10 import analysis
     from radam.cifar10.arms import SGD_LEARNING_RATE
 
-    sweep = analysis.learning_rate_sweep([Results.load(RESULTS / "sgd-sweep")], ["sgd"])
-    assert len(sweep["sgd"]) == len(Results.load(RESULTS / "sgd-sweep").arms), "the SGD sweep is incomplete"
+    results = Results.load(RESULTS / "sgd-sweep")
+    sweep = analysis.learning_rate_sweep([results], ["sgd"])
+    assert len(sweep["sgd"]) == len(results.arms), "the SGD sweep is incomplete"
     chosen, _ = analysis.best_learning_rates(sweep)["sgd"]
     assert SGD_LEARNING_RATE == chosen, (
         f"the SGD sweep chose lr = {chosen:g}, but SGD_LEARNING_RATE is {SGD_LEARNING_RATE:g}: set it, then "
