@@ -17,6 +17,7 @@ import radam.keras
 from cifar10_files import make_cifar, no_env  # noqa: F401 (no_env is a fixture)
 from radam import cifar10, plotting, schedules
 from radam.cifar10 import Arm, Results
+from radam.cifar10.arms import sweep_name
 
 matplotlib.use("Agg")
 
@@ -80,6 +81,25 @@ def test_custom_arms_from_specs():
         cifar10.parse_arm("x:optimizer=lamb")
     with pytest.raises(ValueError, match="arm name must be letters"):
         cifar10.parse_arm("my arm:beta_1=0.8")
+
+
+def test_sweep_names_parse_back_to_their_base_and_rate():
+    arm = cifar10.get_arm("radam-blog").at_learning_rate(0.003)
+    assert arm.name == "radam-blog-lr0.003" and sweep_name(arm.name) == ("radam-blog", 0.003)
+    assert sweep_name("adam-warmup") == ("adam-warmup", None)
+    assert sweep_name("my-lrx") == ("my-lrx", None)  # not a rate: a name of its own
+
+
+def test_results_list_arms_in_the_books_order_whatever_order_they_ran_in():
+    ran = ["sgd", "custom", "radam-lr0.01", "adam", "radam", "radam-lr0.0001", "adam-warmup"]
+    results = Results([Arm(name) for name in ran], {"epochs": 1, "seeds": [0]})
+    assert results.arm_names == ["adam", "adam-warmup", "radam", "radam-lr0.0001", "radam-lr0.01", "sgd", "custom"]
+    later = Results([Arm("adam-blog"), Arm("another")], {"epochs": 1, "seeds": [0], "data": {"digest": "d"}})
+    results.settings["data"] = {"digest": "d"}
+    later.keep_saved(results)  # a later invocation's new arms take their place among the saved ones
+    assert later.arm_names == [
+        "adam", "adam-warmup", "adam-blog", "radam", "radam-lr0.0001", "radam-lr0.01", "sgd", "another", "custom"
+    ]
 
 
 # ---------------------------------------------------------------------------------------- training

@@ -50,8 +50,6 @@ def test_sweeps_join_the_reference_rate_and_pick_the_best():
     assert list(table["adam"]) == [0.0001, 0.001, 0.01]
     assert analysis.best_learning_rates(table) == {"adam": (0.001, 0.61)}
     assert analysis.robustness(table, within=0.1) == {"adam": 2}
-    assert analysis.sweep_name("radam-blog-lr0.003") == ("radam-blog", 0.003)
-    assert analysis.sweep_name("adam-warmup") == ("adam-warmup", None)
 
 
 def test_a_sweep_can_keep_only_its_own_seeds():

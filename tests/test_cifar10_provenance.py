@@ -132,7 +132,7 @@ def test_a_second_runner_on_the_folder_adds_its_arms(tmp_path):
     first = train(tmp_path, ["adam"])
     second = train(tmp_path, ["radam"], seeds=(0, 1))
     saved = Results.load(tmp_path)
-    assert saved.arm_names == ["radam", "adam"] == second.arm_names
+    assert saved.arm_names == ["adam", "radam"] == second.arm_names  # the book's order, not the order they ran in
     assert {(r["arm"], r["seed"]) for r in saved.records} == {("adam", 0), ("radam", 0), ("radam", 1)}
     assert [r for r in saved.records if r["arm"] == "adam"] == first.records
     assert len(saved.provenance) == 2 and set(saved.fingerprint["arms"]) == {"adam", "radam"}

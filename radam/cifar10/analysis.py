@@ -8,6 +8,8 @@ import dataclasses
 
 import numpy as np
 
+from radam.cifar10.arms import sweep_name
+
 
 def final_accuracies(results, arm, metric="val_accuracy", best=False):
     """{seed: the arm's last-epoch value of ``metric``} (its highest over epochs with ``best=True``),
@@ -89,17 +91,6 @@ def _comparison(a, b, acc_a, acc_b, min_seeds=MIN_SEEDS):
         a, b, seeds, float(x.mean()), float(y.mean()), float(x.mean() - y.mean()),
         float(max(np.ptp(x), np.ptp(y))), tuple(float(d) for d in x - y), int(np.sum(x > y)), min_seeds,
     )
-
-
-def sweep_name(name):
-    """(base arm, learning rate or None) of an arm named by ``Arm.at_learning_rate`` (``radam-lr0.003``)."""
-    base, sep, rate = name.rpartition("-lr")
-    if sep:
-        try:
-            return base, float(rate)
-        except ValueError:
-            pass
-    return name, None
 
 
 def learning_rate_sweep(results_list, bases, best=False, seeds=None):

@@ -110,6 +110,17 @@ class Arm:
         return dataclasses.replace(self, name=f"{self.name}-lr{learning_rate:g}", learning_rate=learning_rate)
 
 
+def sweep_name(name):
+    """(base arm, learning rate or None) of an arm named by :meth:`Arm.at_learning_rate` (``radam-lr0.003``)."""
+    base, sep, rate = name.rpartition("-lr")
+    if sep:
+        try:
+            return base, float(rate)
+        except ValueError:
+            pass
+    return name, None
+
+
 OPTIMIZERS = ("adam", "radam", "sgd")
 """The optimizers an arm can train with."""
 FULL_DATA_STEPS_PER_EPOCH = 782
@@ -133,6 +144,21 @@ NAMED_ARMS = {
 """The named arms: the blog's two (adam, radam-blog) and the controls that separate optimizer from schedule:
 Adam with the untuned warmup 2 / (1 - beta_2) (adam-warmup), Adam with the blog's schedule (adam-blog),
 RAdam at a constant rate (radam), and SGD with momentum 0.9 (sgd), the baseline of the RAdam paper."""
+
+
+def book_order(arms):
+    """``arms`` (Arms) in the order the book lists them: the named arms in :data:`NAMED_ARMS` order, each
+    followed by its sweep variants (``NAME-lrLR``) by rate, then any other arm in its given order."""
+    named = list(NAMED_ARMS)
+
+    def key(item):
+        position, arm = item
+        base, rate = sweep_name(arm.name)
+        if base in named:
+            return named.index(base), 0 if rate is None else 1, rate or 0.0, position
+        return len(named), 0, 0.0, position
+
+    return [arm for _, arm in sorted(enumerate(arms), key=key)]
 
 
 def get_arm(name):

@@ -9,14 +9,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from radam import plotting
-from radam.cifar10.analysis import sweep_name
 
 _LABELS = {"adam": "Adam", "adam-warmup": "Adam + warmup", "radam": "RAdam", "sgd": "momentum"}
 
 
 def arm_style(arm):
     """Colour and line style of an arm (an Arm): its optimizer's colour, dashed with the blog's schedule."""
-    base, _ = sweep_name(arm.name)
     if arm.optimizer == "adam":
         label = "Adam + warmup" if arm.warmup_steps else "Adam"
     else:

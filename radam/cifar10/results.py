@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 import radam
-from radam.cifar10.arms import Arm
+from radam.cifar10.arms import Arm, book_order
 
 
 RECORD_FIELDS = (
@@ -45,6 +45,9 @@ class Results:
     runs: list = dataclasses.field(default_factory=list)
     provenance: list = dataclasses.field(default_factory=list)
     fingerprint: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        self.arms = book_order(self.arms)  # tables, figures and files list arms alike, whatever order they ran in
 
     @property
     def arm_names(self):
@@ -119,7 +122,7 @@ class Results:
                     f"{mine[arm.name].config()} here): rename the arm, or discard the saved runs with --restart"
                 )
         covered = {(run["arm"], run["seed"]) for run in self.runs}
-        self.arms = self.arms + [arm for arm in saved.arms if arm.name not in mine]
+        self.arms = book_order(self.arms + [arm for arm in saved.arms if arm.name not in mine])
         self.runs = [run for run in saved.runs if (run["arm"], run["seed"]) not in covered] + self.runs
         self.records = [r for r in saved.records if (r["arm"], r["seed"]) not in covered] + self.records
         self.records.sort(key=lambda r: (r["seed"], self.arm_names.index(r["arm"]), r["epoch"]))
