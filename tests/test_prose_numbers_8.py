@@ -108,3 +108,17 @@ def test_the_sweep_the_chapter_plans_is_the_one_the_results_readme_runs():
     assert arms_.split() == plan["SWEEP_ARMS"]
     assert [float(lr) for lr in rates.split()] == plan["SWEEP_RATES"]
     assert [int(seed) for seed in seeds.split()] == plan["SWEEP_SEEDS"]
+
+
+def test_the_sgd_sweep_command_the_chapter_prints_is_the_one_that_trained_the_sweep():
+    code = "".join("".join(cell["source"]) for cell in CELLS if cell["cell_type"] == "code")
+    plan = {}
+    exec(re.search(r"SGD_SWEEP_COMMAND = \(\n(?: {4}.*\n)+?\)\n", code).group(0), plan)
+    command = " ".join(plan["SGD_SWEEP_COMMAND"].replace("\\\n", " ").split())
+    readme = " ".join((ROOT / "book" / "results" / "README.md").read_text().split())
+    assert f"`{command}`" in readme
+    rates = [float(lr) for lr in re.search(r"--learning-rates ([0-9. ]+?) --", command).group(1).split()]
+    sweep = load_book_results("sgd-sweep", folder=str(ROOT / "book" / "results"))
+    assert sweep.arm_names == [f"sgd-lr{lr:g}" for lr in rates]
+    recorded = {entry["command"].replace(" --quiet", "") for entry in sweep.provenance}
+    assert recorded == {command.replace("book/results/sgd-sweep", "DIR")}
