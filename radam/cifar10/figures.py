@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from radam import plotting
+from radam.cifar10.data import CLASS_NAMES
 
 _LABELS = {"adam": "Adam", "adam-warmup": "Adam + warmup", "radam": "RAdam", "sgd": "momentum"}
 
@@ -40,7 +41,8 @@ def curves(results, metric="val_accuracy", ax=None, title=None):
 def sweep(sweep_final, sweep_best, arms, ax=None, title=None):
     """Final (solid) and best (dotted) validation accuracy against the base learning rate, one line per arm
     with the seed range as a band, on a log axis. ``sweep_*`` as :func:`radam.cifar10.analysis.learning_rate_sweep`
-    returns them; ``arms`` maps base names to Arms (for the colours)."""
+    returns them; ``arms`` maps base names to Arms (for the colours). A grey line marks chance, one class in
+    ten: a run that diverged ends there."""
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 4.4), layout="constrained")
     for base, rates in sweep_final.items():
@@ -54,6 +56,7 @@ def sweep(sweep_final, sweep_best, arms, ax=None, title=None):
         ax.fill_between(lr, [v.min() for v in values], [v.max() for v in values], color=style["color"], alpha=0.15)
         best = [np.mean(list(s.values())) for s in sweep_best[base].values()]
         ax.plot(list(sweep_best[base]), best, linestyle=":", marker=".", color=style["color"], label=f"{base}: best epoch")
+    ax.axhline(1 / len(CLASS_NAMES), color="0.55", linewidth=0.8, linestyle="--", label="chance (1 in 10)")
     ax.set_xscale("log")
     plotting.finish(ax, title or "Validation accuracy against the learning rate", "base learning rate lr",
                     "validation accuracy")
