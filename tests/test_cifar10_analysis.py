@@ -112,3 +112,14 @@ def test_provenance_rows_name_every_command_and_its_commits():
     assert rows["command 1"] == f"first, at commit {'a' * 12}, {'b' * 12} (uncommitted changes)"
     assert rows["command 2"] == f"second, at commit {'b' * 12}"
     assert rows["run"] == "T0 to T1: 1.5 h of wall time in 3 invocation(s) (the runner resumes)"
+
+
+def test_rates_where_every_seed_stopped_learning_are_found_by_their_loss():
+    r = results({"adam-lr0.01": [2.3031, 2.3040, None], "adam-lr0.001": [0.9, 2.3030, None], "radam": [0.8, 0.7, None]})
+    for record in r.records:
+        record["train_loss"] = record["val_accuracy"] * 2 if record["epoch"] < 3 else record["val_accuracy"]
+    losses = analysis.learning_rate_sweep([r], ["adam", "radam"], metric="train_loss")
+    assert losses["adam"] == {0.001: {0: 0.9, 1: 2.3030}, 0.01: {0: 2.3031, 1: 2.3040}}
+    assert analysis.untrained_rates(losses) == {"adam": [0.01], "radam": []}  # 0.001: one seed learned
+    assert analysis.untrained_rates(losses, within=1e-4) == {"adam": [], "radam": []}
+    assert analysis.untrained_rates({"a": {0.1: {0: 1.0986}}}, classes=3) == {"a": [0.1]}

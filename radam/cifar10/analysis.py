@@ -93,8 +93,8 @@ def _comparison(a, b, acc_a, acc_b, min_seeds=MIN_SEEDS):
     )
 
 
-def learning_rate_sweep(results_list, bases, best=False, seeds=None):
-    """{base arm: {learning rate: {seed: final (or best) validation accuracy}}} over several results.
+def learning_rate_sweep(results_list, bases, best=False, seeds=None, metric="val_accuracy"):
+    """{base arm: {learning rate: {seed: final (or best) value of ``metric``}}} over several results.
 
     An arm named ``BASE-lrLR`` counts at LR; an arm named ``BASE`` itself (e.g. the reference run's ``radam``)
     counts at its own learning rate, so the reference run's lr = 1e-3 joins the sweep. ``seeds`` keeps those
@@ -106,7 +106,7 @@ def learning_rate_sweep(results_list, bases, best=False, seeds=None):
             base, rate = sweep_name(arm.name)
             if base not in sweep:
                 continue
-            values = final_accuracies(results, arm.name, best=best)
+            values = final_accuracies(results, arm.name, metric, best)
             if seeds is not None:
                 values = {seed: value for seed, value in values.items() if seed in seeds}
             if values:
@@ -133,6 +133,19 @@ def robustness(sweep, within=0.02):
         if means:
             out[base] = int(np.sum(np.array(means) >= max(means) - within))
     return out
+
+
+def untrained_rates(loss_sweep, classes=10, within=0.01):
+    """{base arm: the learning rates at which every seed ended with a training loss within ``within`` of
+    ln(classes)}, ``loss_sweep`` being :func:`learning_rate_sweep` of ``train_loss``.
+
+    A cross-entropy of ln(classes) is what a network that gives every class the same probability scores: a run
+    that ends there has stopped learning (a learning rate too high for it), whatever its accuracy."""
+    chance = np.log(classes)
+    return {
+        base: [lr for lr, seeds in rates.items() if all(abs(loss - chance) < within for loss in seeds.values())]
+        for base, rates in loss_sweep.items()
+    }
 
 
 SWEEP_MIN_SEEDS = 2
