@@ -260,8 +260,9 @@ def psi_variance(beta_2=0.999, steps=2000, ax=None, samples=20_000, seed=0, show
     return fig
 
 
-def table(header, rows):
-    """A small HTML table of already formatted values: first column left-aligned, the others right-aligned.
+def table(header, rows, align=None):
+    """A small HTML table of already formatted values. ``align`` has one letter per column, ``l`` (left) or
+    ``r`` (right); by default the first column is left-aligned and the others, numbers, right-aligned.
 
     It shows the same in Jupyter, Colab and the built book (which renders Markdown tables in outputs as text);
     a table wider than the page scrolls sideways instead of being cut off.
@@ -270,10 +271,14 @@ def table(header, rows):
 
     from IPython.display import HTML
 
+    align = align or "l" + "r" * (len(header) - 1)
+    if len(align) != len(header) or set(align) - {"l", "r"}:
+        raise ValueError(f"align must be one letter, l or r, per column ({len(header)}), got {align!r}")
+    sides = ["left" if letter == "l" else "right" for letter in align]
+
     def cells(values, tag):
         return "".join(
-            f'<{tag} style="text-align: {"left" if i == 0 else "right"}">{escape(str(v))}</{tag}>'
-            for i, v in enumerate(values)
+            f'<{tag} style="text-align: {side}">{escape(str(v))}</{tag}>' for side, v in zip(sides, values)
         )
 
     body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows)

@@ -173,3 +173,7 @@ def test_table_escapes_and_aligns():
     assert html.count("<tr>") == 3
     assert '<th style="text-align: right">m &lt; 1</th>' in html
     assert '<td style="text-align: left">10</td><td style="text-align: right">0.6513</td>' in html
+    html = table(["what", "value"], [["command", "python -m radam.cifar10"]], align="ll").data
+    assert '<td style="text-align: left">command</td><td style="text-align: left">python -m' in html
+    with pytest.raises(ValueError, match="align must be one letter, l or r, per column \\(2\\), got 'lc'"):
+        table(["what", "value"], [], align="lc")
