@@ -44,7 +44,7 @@ def sweep(sweep_final, sweep_best, arms, ax=None, title=None):
     returns them; ``arms`` maps base names to Arms (for the colours). A grey line marks chance, one class in
     ten: a run that diverged ends there."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 4.4), layout="constrained")
+        _, ax = plt.subplots(figsize=(7.5, 5.2), layout="constrained")
     for base, rates in sweep_final.items():
         if not rates:
             continue
@@ -60,4 +60,5 @@ def sweep(sweep_final, sweep_best, arms, ax=None, title=None):
     ax.set_xscale("log")
     plotting.finish(ax, title or "Validation accuracy against the learning rate", "base learning rate lr",
                     "validation accuracy")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4)  # an arm a column
     return ax.figure
