@@ -56,7 +56,8 @@ def sweep(sweep_final, sweep_best, arms, ax=None, title=None):
         ax.fill_between(lr, [v.min() for v in values], [v.max() for v in values], color=style["color"], alpha=0.15)
         best = [np.mean(list(s.values())) for s in sweep_best[base].values()]
         ax.plot(list(sweep_best[base]), best, linestyle=":", marker=".", color=style["color"], label=f"{base}: best epoch")
-    ax.axhline(1 / len(CLASS_NAMES), color="0.55", linewidth=0.8, linestyle="--", label="chance (1 in 10)")
+    ax.axhline(1 / len(CLASS_NAMES), color="0.55", linewidth=0.8, linestyle="--",
+               label=f"chance (1 in {len(CLASS_NAMES)})")
     ax.set_xscale("log")
     plotting.finish(ax, title or "Validation accuracy against the learning rate", "base learning rate lr",
                     "validation accuracy")
