@@ -344,8 +344,7 @@ def test_the_sweep_figure_draws_mean_band_and_best_per_arm_on_a_log_axis():
     best = {"adam": {1e-4: {0: 0.7, 1: 0.8}, 1e-2: {0: 0.2, 1: 0.2}}, "radam": {1e-4: {0: 0.45, 1: 0.55}}}
     ax = figures.sweep(final, best, cifar10.NAMED_ARMS).axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["adam: final (2+ seeds)", "adam: best epoch", "radam: final (2+ seeds)", "radam: best epoch",
-                      "chance (1 in 10)"]
+    assert labels == ["adam (2+ seeds)", "adam: best epoch", "radam (2+ seeds)", "radam: best epoch", "chance (1 in 10)"]
     adam_final, adam_best, radam_final = ax.lines[:3]
     np.testing.assert_allclose(adam_final.get_xdata(), [1e-4, 1e-2])
     np.testing.assert_allclose(adam_final.get_ydata(), [0.55, 0.1])

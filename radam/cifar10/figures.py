@@ -52,14 +52,14 @@ def sweep(sweep_final, sweep_best, arms, ax=None, title=None):
         lr = np.array(list(rates))
         values = [np.array(list(seeds.values())) for seeds in rates.values()]
         seeds = min(len(v) for v in values)
-        ax.plot(lr, [v.mean() for v in values], marker="o", color=style["color"], label=f"{base}: final ({seeds}+ seeds)")
+        ax.plot(lr, [v.mean() for v in values], marker="o", color=style["color"], label=f"{base} ({seeds}+ seeds)")
         ax.fill_between(lr, [v.min() for v in values], [v.max() for v in values], color=style["color"], alpha=0.15)
         best = [np.mean(list(s.values())) for s in sweep_best[base].values()]
         ax.plot(list(sweep_best[base]), best, linestyle=":", marker=".", color=style["color"], label=f"{base}: best epoch")
     ax.axhline(1 / len(CLASS_NAMES), color="0.55", linewidth=0.8, linestyle="--",
                label=f"chance (1 in {len(CLASS_NAMES)})")
     ax.set_xscale("log")
-    plotting.finish(ax, title or "Validation accuracy against the learning rate", "base learning rate lr",
-                    "validation accuracy")
+    plotting.finish(ax, title or "Validation accuracy at the last (solid) and best (dotted) epoch",
+                    "base learning rate lr", "validation accuracy")
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4)  # an arm a column
     return ax.figure
