@@ -42,7 +42,7 @@ def sweep(sweep_final, sweep_best, arms, ax=None, title=None):
     """Final (solid) and best (dotted) validation accuracy against the base learning rate, one line per arm
     with the seed range as a band, on a log axis. ``sweep_*`` as :func:`radam.cifar10.analysis.learning_rate_sweep`
     returns them; ``arms`` maps base names to Arms (for the colours). A grey line marks chance, one class in
-    ten: a run that diverged ends there."""
+    ten: a run that stopped learning ends there."""
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 5.2), layout="constrained")
     for base, rates in sweep_final.items():
