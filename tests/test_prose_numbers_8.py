@@ -8,16 +8,18 @@ that leaves the prose behind fails here.
 
 import json
 import math
+import os
 import re
 from pathlib import Path
 
 import pytest
 
 from radam import schedules, theory
-from radam.cifar10 import NAMED_ARMS, arms, full_run, load_book_results
+from radam.cifar10 import NAMED_ARMS, analysis, arms, full_run, load_book_results
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "book" / "08_cifar10.ipynb"
+BOOK_RESULTS = ROOT / "book" / "results"
 CELLS = json.loads(CHAPTER.read_text())["cells"]
 PROSE = " ".join(" ".join("".join(cell["source"]).split()) for cell in CELLS if cell["cell_type"] == "markdown")
 BLOG = NAMED_ARMS["radam-blog"]
@@ -122,3 +124,40 @@ def test_the_sgd_sweep_command_the_chapter_prints_is_the_one_that_trained_the_sw
     assert sweep.arm_names == [f"sgd-lr{lr:g}" for lr in rates]
     recorded = {entry["command"].replace(" --quiet", "") for entry in sweep.provenance}
     assert recorded == {command.replace("book/results/sgd-sweep", "DIR")}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("RADAM_CIFAR10_DIR"), reason="the chapter's live slice needs the subset (RADAM_CIFAR10_DIR)"
+)
+def test_the_chapter_reads_a_readers_own_results_folder(tmp_path):
+    """RESULTS_DIR, the one setting that points the chapter at a reader's results, run end to end (about two
+    minutes): a folder with only `adam` and `radam` answers the question those two decide, says the others
+    cannot be answered, keeps the book's sweep, and passes the live slice against the reader's records."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    own = load_book_results("reference", folder=str(BOOK_RESULTS))
+    own.drop([arm for arm in own.arms if arm.name not in ("adam", "radam")], own.settings["seeds"])
+    own.save(str(tmp_path))
+    notebook = nbformat.read(CHAPTER, as_version=4)
+    settings = next(cell for cell in notebook.cells if "\nRESULTS_DIR = None\n" in cell.source)
+    settings.source = settings.source.replace("RESULTS_DIR = None", f"RESULTS_DIR = {str(tmp_path)!r}")
+    NotebookClient(notebook, timeout=1200, resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()
+    printed = "\n".join(
+        output.get("text", "") + "".join(output.get("data", {}).get(kind, "") for kind in ("text/markdown", "text/plain"))
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+    )
+
+    assert f"Results: {tmp_path}\narms: adam, radam" in printed
+    assert analysis.compare(own, "radam", "adam").verdict() in printed
+    assert "Not answerable from these results: `radam-blog` and `adam`" in printed
+    assert "Not answerable from these results: `radam` and `adam-warmup`" in printed
+    book_sweep = analysis.learning_rate_sweep(
+        [load_book_results(name, folder=str(BOOK_RESULTS)) for name in ("reference", "lr-sweep")],
+        ["adam", "adam-warmup", "radam"],
+        seeds=[0, 1],
+    )
+    assert analysis.sweep_verdict(book_sweep, "radam", "adam-warmup") in printed  # the book's, not the folder's
+    assert re.search(r"2 arms x 1 epoch\(s\) retrained in \d+ s; (identical to|within 0.01 of) the committed", printed)
