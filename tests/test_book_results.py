@@ -2,8 +2,10 @@
 
 import dataclasses
 import os
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from radam import cifar10
@@ -50,14 +52,36 @@ def test_a_changed_arm_would_be_caught(monkeypatch):
     assert any(problem.startswith("arm 'adam' is defined differently now") for problem in problems)
 
 
-def test_records_are_complete_runs_or_runs_in_progress():
-    results = Results.load(RESULTS / "reference")
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda path: path.name)
+def test_every_committed_run_is_complete(folder):
+    """A committed folder holds every arm x seed it planned, each with epochs 1 .. settings["epochs"]."""
+    results = Results.load(folder)
     by_run = {}
     for record in results.records:
         by_run.setdefault((record["arm"], record["seed"]), []).append(record["epoch"])
+    planned = {(arm, seed) for arm in results.arm_names for seed in results.settings["seeds"]}
+    assert set(by_run) == planned, f"{folder.name}: runs missing {sorted(planned - set(by_run))}"
     for (arm, seed), epochs in by_run.items():
-        assert epochs == list(range(1, len(epochs) + 1)), f"{arm} seed {seed}: epochs {epochs}"
-        assert len(epochs) <= results.settings["epochs"]
+        assert epochs == list(range(1, results.settings["epochs"] + 1)), f"{arm} seed {seed}: epochs {epochs}"
+
+
+def test_the_readme_states_the_machines_speed_and_the_wall_times():
+    """The speeds and hours book/results/README.md gives are the committed records' and provenance's."""
+    readme = " ".join((RESULTS / "README.md").read_text().split())
+    folders = {folder.name: Results.load(folder) for folder in FOLDERS}
+    speeds = [record["images_per_second"] for results in folders.values() for record in results.records]
+    stated = re.search(r"a median of (\d+) images/s \(the middle 90% of epochs between (\d+) and (\d+)\)", readme)
+    assert stated, "book/results/README.md no longer states the training speed"
+    assert [int(value) for value in stated.groups()] == [round(p, -1) for p in np.percentile(speeds, [50, 5, 95])]
+    total = 0
+    for name, results in folders.items():
+        stated = re.search(rf"`{name}/`'s (\d+) runs took ([0-9.]+) hours", readme)
+        assert stated, f"book/results/README.md no longer states the wall time of {name}/"
+        runs = {(record["arm"], record["seed"]) for record in results.records}
+        hours = sum(entry["wall_time_s"] for entry in results.provenance) / 3600
+        assert (int(stated.group(1)), float(stated.group(2))) == (len(runs), round(hours, 1)), name
+        total += len(runs)
+    assert f"The four commands together ({total} runs)" in readme
 
 
 def test_the_model_description_ignores_new_options_left_at_none_but_not_a_changed_setting(monkeypatch):
