@@ -53,7 +53,7 @@ def test_the_untuned_warmup_the_prose_states():
 
 
 def test_the_reference_runs_numbers_the_prose_states():
-    reference = load_book_results("reference", folder=str(ROOT / "book" / "results"))
+    reference = load_book_results("reference", folder=str(BOOK_RESULTS))
     data, per_epoch = reference.settings["data"], reference.settings["steps_per_epoch"]
     assert number_after("a real subset of") == data["used_train"]
     assert re.search(rf"{data['used_train']:,} training and {data['used_test']:,} test images", PROSE)
@@ -101,7 +101,7 @@ def test_the_sweep_the_chapter_plans_is_the_one_the_results_readme_runs():
     code = "".join("".join(cell["source"]) for cell in CELLS if cell["cell_type"] == "code")
     plan = {}
     exec(re.search(r"SWEEP_ARMS = .*\nSWEEP_RATES, SWEEP_SEEDS = .*\n", code).group(0), plan)
-    readme = (ROOT / "book" / "results" / "README.md").read_text()
+    readme = (BOOK_RESULTS / "README.md").read_text()
     arms_, rates, seeds = re.search(
         r"--arms ([a-z -]+) --learning-rates ([0-9e. -]+) --scale-schedules --epochs 33 --seeds ([0-9 ]+) "
         r"--out book/results/lr-sweep",
@@ -117,10 +117,10 @@ def test_the_sgd_sweep_command_the_chapter_prints_is_the_one_that_trained_the_sw
     plan = {}
     exec(re.search(r"SGD_SWEEP_COMMAND = \(\n(?: {4}.*\n)+?\)\n", code).group(0), plan)
     command = " ".join(plan["SGD_SWEEP_COMMAND"].replace("\\\n", " ").split())
-    readme = " ".join((ROOT / "book" / "results" / "README.md").read_text().split())
+    readme = " ".join((BOOK_RESULTS / "README.md").read_text().split())
     assert f"`{command}`" in readme
     rates = [float(lr) for lr in re.search(r"--learning-rates ([0-9. ]+?) --", command).group(1).split()]
-    sweep = load_book_results("sgd-sweep", folder=str(ROOT / "book" / "results"))
+    sweep = load_book_results("sgd-sweep", folder=str(BOOK_RESULTS))
     assert sweep.arm_names == [f"sgd-lr{lr:g}" for lr in rates]
     recorded = {entry["command"].replace(" --quiet", "") for entry in sweep.provenance}
     assert recorded == {command.replace("book/results/sgd-sweep", "DIR")}
@@ -132,8 +132,8 @@ def test_the_sgd_sweep_command_the_chapter_prints_is_the_one_that_trained_the_sw
 )
 def test_the_chapter_reads_a_readers_own_results_folder(tmp_path):
     """RESULTS_DIR, the one setting that points the chapter at a reader's results, run end to end (about a
-    minute and a half): a folder with only `adam` and `radam` answers the question those two decide, says the others
-    cannot be answered, keeps the book's sweep, and passes the live slice against the reader's records."""
+    minute and a half): a folder with only `adam` and `radam` answers the question those two decide, says the
+    others cannot be answered, keeps the book's sweep, and passes the live slice against the reader's records."""
     import nbformat
     from nbclient import NotebookClient
 
