@@ -1,4 +1,5 @@
-"""Checks of hyperparameters shared by the NumPy and the Keras optimizers.
+"""Checks shared by the NumPy and the Keras optimizers: hyperparameters, and the NumPy optimizers' arrays and
+saved state.
 
 Each check raises ``ValueError`` naming the argument and the value it got, and returns the value
 (as a float) when it is fine, so constructors can write ``self.beta_1 = check_beta("beta_1", beta_1)``.
@@ -134,3 +135,77 @@ def check_state_array(what, value, non_negative=False):
     if non_negative and (array < 0).any():
         raise ValueError(f"{what} holds negative values (minimum {float(array.min())!r}); it is a sum of squares, >= 0")
     return array
+
+
+def check_params_and_grads(params, grads):
+    """An optimizer step's ``params`` (one float ndarray, or a list of them, updated in place) and ``grads`` (one
+    array-like per parameter, of its shape, castable to its dtype) as two lists of ndarrays."""
+    if isinstance(params, np.ndarray):
+        params, grads = [params], [grads]
+    params, grads = list(params), list(grads)
+    if not params:
+        raise ValueError("params must hold at least one array, got an empty list")
+    if len(grads) != len(params):
+        raise ValueError(f"grads must hold one array per parameter ({len(params)}), got {len(grads)}")
+    for i, p in enumerate(params):
+        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+            raise ValueError(f"params[{i}] must be a floating-point ndarray (it is updated in place), got {p!r:.80}")
+        if not p.flags.writeable:
+            raise ValueError(f"params[{i}] is read-only: the optimizer updates it in place")
+        try:
+            grads[i] = np.asarray(grads[i])
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"grads[{i}] cannot be read as an array: {error}") from None
+        g = grads[i]
+        if g.shape != p.shape:
+            raise ValueError(f"grads[{i}] must have the shape of params[{i}] {p.shape}, got {g.shape}")
+        if g.dtype != p.dtype and not np.can_cast(g.dtype, p.dtype, "same_kind"):
+            raise ValueError(f"grads[{i}] has dtype {g.dtype}, which cannot be cast to params[{i}]'s {p.dtype}")
+    return params, grads
+
+
+def check_state(state, slot_names, non_negative_slots=()):
+    """(iterations, slots) of an optimizer's ``state_dict()`` with the slots ``slot_names``, checked: the keys,
+    the step count (slots exist exactly after the first step), and each slot (see :func:`check_state_array`),
+    the slots of a parameter all of one shape. The slots are copies."""
+    if not isinstance(state, dict) or set(state) != {"iterations", "slots"}:
+        keys = sorted(state, key=str) if isinstance(state, dict) else None
+        raise ValueError(
+            f"state must be a dict with the keys ['iterations', 'slots'], got {shown(state)} (keys {keys})"
+        )
+    iterations = state["iterations"]
+    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
+        raise ValueError(f"state['iterations'] must be a whole number >= 0, got {shown(iterations)}")
+    slots = state["slots"]
+    if slots is not None:
+        if not isinstance(slots, (list, tuple)) or not slots:
+            raise ValueError(f"state['slots'] must be None or a non-empty list of dicts, got {shown(slots)}")
+        slots = [_checked_slots(i, s, slot_names, non_negative_slots) for i, s in enumerate(slots)]
+    if (slots is None) != (iterations == 0):
+        raise ValueError(
+            f"state['iterations'] is {int(iterations)} but state['slots'] is "
+            f"{'None' if slots is None else 'not None'}: the slots exist exactly after the first step"
+        )
+    return int(iterations), slots
+
+
+def _checked_slots(i, slots, slot_names, non_negative_slots):
+    """Copies of one parameter's slots from a state dict, after checking them; raises ValueError."""
+    where = f"state['slots'][{i}]"
+    if not isinstance(slots, dict) or set(slots) != set(slot_names):
+        got = sorted(slots, key=str) if isinstance(slots, dict) else shown(slots)
+        raise ValueError(f"{where} must be a dict with the keys {list(slot_names)}, got {got}")
+    checked, shape = {}, None
+    for name in slot_names:
+        what = f"{where}[{name!r}]"
+        array = check_state_array(what, slots[name], non_negative=name in non_negative_slots)
+        if shape is not None and array.shape != shape:
+            raise ValueError(f"{what} must have the shape of {where}[{slot_names[0]!r}] {shape}, got {array.shape}")
+        shape = array.shape
+        checked[name] = array
+    return checked
+
+
+def like_steps(t, values):
+    """``values`` as the step argument ``t`` came: a float for a single step, the array for an array of steps."""
+    return float(values) if np.ndim(t) == 0 else values

@@ -1,6 +1,6 @@
 """RAdam (Rectified Adam, Liu et al., 2020) as a Keras 3 optimizer, written with ``keras.ops`` only.
 
-It runs on the TensorFlow and JAX backends, inside ``model.fit`` with or without XLA,
+It runs on the TensorFlow, JAX and PyTorch backends, inside ``model.fit`` with or without XLA,
 under mixed precision and ``tf.distribute``; it computes the same rule as :class:`radam.numpy.RAdam`::
 
     from radam.keras import RAdam
@@ -205,11 +205,11 @@ class RAdam(keras.optimizers.Optimizer):
         log_beta_2 = -_log(self.beta_2)
         bias_correction_2 = -ops.expm1(-t * constant(log_beta_2))
         # rho_t as radam.theory.rho_t computes it: rho_inf - 2 t / (e^y - 1) with y = t L (L = -log beta_2),
-        # and below y = 1 (float32; 0.1 in float64) c + 2 t h(y), h(y) = 1 / y - 1 / (e^y - 1) as its series.
+        # and below y = 1 (float32; 0.1 in float64) c + 2 t h(y), h(y) = 1 / y - 1 / (e^y - 1) as its series
+        # (radam.theory.h_series).
         y = t * constant(log_beta_2)
         small = ops.less(y, constant(1.0 if dtype == "float32" else 0.1))
-        z = ops.where(small, y, ops.zeros_like(y))
-        h = 0.5 - z / 12.0 + z**3 / 720.0 - z**5 / 30240.0 + z**7 / 1209600.0 - z**9 / 47900160.0
+        h = theory.h_series(ops.where(small, y, ops.zeros_like(y)))
         large = constant(theory.rho_inf(self.beta_2)) - 2.0 * t / ops.expm1(ops.where(small, ops.ones_like(y), y))
         rho_t = ops.where(small, constant(theory.rho_offset(self.beta_2)) + 2.0 * t * h, large)
         rho_inf = theory.rho_inf(self.beta_2)
@@ -257,15 +257,25 @@ class RAdam(keras.optimizers.Optimizer):
         self.assign_add(m, ops.multiply(ops.subtract(g, m), 1 - self.beta_1))
         self.assign_add(v, ops.multiply(ops.subtract(ops.square(g), v), 1 - self.beta_2))
 
+        rectified_size = lr_t * r_t * ops.sqrt(bias_correction_2) / bias_correction_1
+        sgd_size = lr_t / bias_correction_1 if self.degenerated_to_sgd else ops.zeros_like(lr_t)
+
         def rectified_step():
-            step_size = ops.cast(lr_t * r_t * ops.sqrt(bias_correction_2) / bias_correction_1, dtype)
-            return ops.divide(ops.multiply(m, step_size), ops.add(ops.sqrt(v), self.epsilon))
+            return ops.divide(ops.multiply(m, ops.cast(rectified_size, dtype)), ops.add(ops.sqrt(v), self.epsilon))
 
         def sgd_step():
-            step_size = lr_t / bias_correction_1 if self.degenerated_to_sgd else ops.zeros_like(lr_t)
-            return ops.multiply(m, ops.cast(step_size, dtype))
+            return ops.multiply(m, ops.cast(sgd_size, dtype))
 
-        self.assign_sub(variable, ops.cond(adaptive, rectified_step, sgd_step))
+        if keras.backend.backend() == "torch":
+            # On PyTorch every ops.cond call names a new Keras operation, and torch.compile (fit with jit_compile=True)
+            # recompiled the step for each name: one expression instead, m * step_size / denominator, where the
+            # scalars select the rectified step (denominator sqrt(v) + epsilon) or the SGD step (denominator 1).
+            step_size = ops.cast(ops.where(adaptive, rectified_size, sgd_size), dtype)
+            denominator = ops.where(adaptive, ops.add(ops.sqrt(v), self.epsilon), 1.0)  # 1.0 keeps v's dtype
+            update = ops.divide(ops.multiply(m, step_size), denominator)
+        else:
+            update = ops.cond(adaptive, rectified_step, sgd_step)  # only the branch taken runs
+        self.assign_sub(variable, update)
 
     def get_config(self):
         config = super().get_config()

@@ -4,7 +4,7 @@ The inputs are "pixels" in [0, 1], like images. Every input being positive, the 
 unit's incoming weights, dL/dW1[i, j] = sum_n x[n, i] delta[n, j], tend to share one sign. Adam's first
 step moves every weight by about lr in the direction of -sign(g), whatever the size of g, so it shifts
 each unit's pre-activation z_j = x . W1[:, j] + b1[j] by up to lr * sum_i x_i at once: hundreds of times
-lr. Units pushed below zero for every input are dead (ReLU passes no gradient back) and stay dead.
+lr. Units pushed below zero for every input are dead (ReLU passes no gradient back) and stay dead. ::
 
     from radam.numpy import Adam
     data = synthetic_images(seed=0)

@@ -40,9 +40,9 @@ from radam._validate import (
     check_learning_rate,
     check_non_negative,
     check_positive,
+    check_params_and_grads,
     check_sma_threshold,
-    check_state_array,
-    shown,
+    check_state,
 )
 from radam.schedules import blog_learning_rate
 
@@ -75,6 +75,10 @@ class Optimizer:
         self._slots = None
         self._dtypes_checked = set()
 
+    def initial_slots(self, params):
+        """Each parameter's slots before the first step, ``{name: initial_slot(name, param)}`` (C-contiguous)."""
+        return [{name: self.initial_slot(name, p) for name in self.slots} for p in params]
+
     def initial_slot(self, name, param):
         """The slot's value before the first step: zeros (always C-contiguous, so its blocks are views)."""
         return np.zeros(param.shape, dtype=param.dtype)
@@ -103,7 +107,7 @@ class Optimizer:
         lr = self.learning_rate_at(t)
         scalars = self.step_scalars(t, lr)
         if self._slots is None:
-            self._slots = [{name: self.initial_slot(name, p) for name in self.slots} for p in params]
+            self._slots = self.initial_slots(params)
         for param, grad, slots in zip(params, grads, self._slots):
             self._update_in_blocks(param, grad, slots, scalars)
         self.iterations = t
@@ -128,29 +132,8 @@ class Optimizer:
 
     def _checked(self, params, grads):
         """params and grads as lists of ndarrays, after checking everything a step needs; raises ValueError."""
-        if isinstance(params, np.ndarray):
-            params, grads = [params], [grads]
-        params, grads = list(params), list(grads)
-        if not params:
-            raise ValueError("params must hold at least one array, got an empty list")
-        if len(grads) != len(params):
-            raise ValueError(f"grads must hold one array per parameter ({len(params)}), got {len(grads)}")
+        params, grads = check_params_and_grads(params, grads)
         for i, p in enumerate(params):
-            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-                raise ValueError(
-                    f"params[{i}] must be a floating-point ndarray (it is updated in place), got {p!r:.80}"
-                )
-            if not p.flags.writeable:
-                raise ValueError(f"params[{i}] is read-only: the optimizer updates it in place")
-            try:
-                grads[i] = np.asarray(grads[i])
-            except (ValueError, TypeError) as error:
-                raise ValueError(f"grads[{i}] cannot be read as an array: {error}") from None
-            g = grads[i]
-            if g.shape != p.shape:
-                raise ValueError(f"grads[{i}] must have the shape of params[{i}] {p.shape}, got {g.shape}")
-            if g.dtype != p.dtype and not np.can_cast(g.dtype, p.dtype, "same_kind"):
-                raise ValueError(f"grads[{i}] has dtype {g.dtype}, which cannot be cast to params[{i}]'s {p.dtype}")
             if p.dtype not in self._dtypes_checked:
                 self.check_dtype(p.dtype, f"params[{i}]")
                 self._dtypes_checked.add(p.dtype)
@@ -179,42 +162,7 @@ class Optimizer:
         Everything is checked first (keys, the step count, each slot's dtype, shape and values); a state
         that is rejected with ValueError changes nothing.
         """
-        if not isinstance(state, dict) or set(state) != {"iterations", "slots"}:
-            keys = sorted(state, key=str) if isinstance(state, dict) else None
-            raise ValueError(
-                f"state must be a dict with the keys ['iterations', 'slots'], got {shown(state)} (keys {keys})"
-            )
-        iterations = state["iterations"]
-        if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 0:
-            raise ValueError(f"state['iterations'] must be a whole number >= 0, got {shown(iterations)}")
-        slots = state["slots"]
-        if slots is not None:
-            if not isinstance(slots, (list, tuple)) or not slots:
-                raise ValueError(f"state['slots'] must be None or a non-empty list of dicts, got {shown(slots)}")
-            slots = [self._checked_slots(i, s) for i, s in enumerate(slots)]
-        if (slots is None) != (iterations == 0):
-            raise ValueError(
-                f"state['iterations'] is {int(iterations)} but state['slots'] is "
-                f"{'None' if slots is None else 'not None'}: the slots exist exactly after the first step"
-            )
-        self.iterations = int(iterations)
-        self._slots = slots
-
-    def _checked_slots(self, i, slots):
-        """Copies of one parameter's slots from a state dict, after checking them; raises ValueError."""
-        where = f"state['slots'][{i}]"
-        if not isinstance(slots, dict) or set(slots) != set(self.slots):
-            got = sorted(slots, key=str) if isinstance(slots, dict) else shown(slots)
-            raise ValueError(f"{where} must be a dict with the keys {list(self.slots)}, got {got}")
-        checked, shape = {}, None
-        for name in self.slots:
-            what = f"{where}[{name!r}]"
-            array = check_state_array(what, slots[name], non_negative=name in self.non_negative_slots)
-            if shape is not None and array.shape != shape:
-                raise ValueError(f"{what} must have the shape of {where}[{self.slots[0]!r}] {shape}, got {array.shape}")
-            shape = array.shape
-            checked[name] = array
-        return checked
+        self.iterations, self._slots = check_state(state, self.slots, self.non_negative_slots)
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -340,12 +288,7 @@ class Adam(Optimizer):
         theta -= step_size * m / (np.sqrt(v) + self.epsilon)
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-        }
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
 class RAdam(Adam):

@@ -16,12 +16,12 @@ COLORS = {
     "Adam + warmup": "#009E73",
     "RAdam": "#D55E00",
 }
-"""A fixed colour per optimizer label, from the colour-blind-safe palette of Okabe and Ito: black, reddish
-purple, orange, sky blue, blue, bluish green, vermillion. Adam (blue), Adam + warmup (green) and RAdam
+"""A fixed colour per optimizer label, from the colour-blind-safe palette of Okabe and Ito (black, reddish
+purple, orange, sky blue, blue, bluish green, vermillion). Adam (blue), Adam + warmup (green) and RAdam
 (vermillion) stay apart under red-green colour blindness too (``tests/test_plotting_runs.py`` checks)."""
 
 CONTENT_WIDTH = 7.5
-"""Inches of the book's content column: figures this wide show at full size, their ticks readable."""
+"""Inches of the book's content column; figures this wide show at full size, their ticks readable."""
 
 
 def color_for(label, index=0):

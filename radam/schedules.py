@@ -7,11 +7,7 @@ or an array of the same shape. Any of them can be passed as ``learning_rate`` to
 
 import numpy as np
 
-from radam._validate import check_beta, check_blog_schedule, check_non_negative
-
-
-def _as_output(t, values):
-    return float(values) if np.ndim(t) == 0 else values
+from radam._validate import check_beta, check_blog_schedule, check_non_negative, like_steps
 
 
 def linear_warmup(learning_rate, warmup_steps):
@@ -22,8 +18,8 @@ def linear_warmup(learning_rate, warmup_steps):
     def schedule(t):
         steps = np.asarray(t, dtype=np.float64)
         if warmup_steps == 0:
-            return _as_output(t, np.full_like(steps, learning_rate))
-        return _as_output(t, learning_rate * np.minimum(1.0, steps / warmup_steps))
+            return like_steps(t, np.full_like(steps, learning_rate))
+        return like_steps(t, learning_rate * np.minimum(1.0, steps / warmup_steps))
 
     return schedule
 
@@ -45,7 +41,7 @@ def warmup_then_linear_decay(learning_rate, total_steps, warmup_proportion=0.1, 
         raise ValueError("total_steps must be > 0 for a warmup-then-decay schedule, got 0")
 
     def schedule(t):
-        return _as_output(t, blog_learning_rate(learning_rate, t, total_steps, warmup_proportion, min_lr))
+        return like_steps(t, blog_learning_rate(learning_rate, t, total_steps, warmup_proportion, min_lr))
 
     return schedule
 
@@ -78,6 +74,6 @@ def untuned_exponential_warmup(learning_rate, beta_2):
 
     def schedule(t):
         steps = np.asarray(t, dtype=np.float64)
-        return _as_output(t, learning_rate * -np.expm1(-(1.0 - beta_2) * steps))
+        return like_steps(t, learning_rate * -np.expm1(-(1.0 - beta_2) * steps))
 
     return schedule

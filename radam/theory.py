@@ -1,15 +1,19 @@
 """The quantities behind RAdam (Liu et al., 2020), as vectorised NumPy functions of the 1-based step t.
 
 Adam's adaptive learning rate is psi_t = sqrt((1 - beta_2^t) / v_t). The paper approximates the
-exponential moving average v_t by a simple moving average of length rho_t; psi_t^2 is then a scaled
-inverse chi-square variable with rho_t degrees of freedom, whose variance is infinite for rho_t <= 4
-and large just above. RAdam multiplies the step by the rectification r_t, which makes that variance
-constant.
+exponential moving average v_t by a simple moving average of length rho_t; psi_t^2 is then
+rho_t / (sigma^2 X) with X chi-square with rho_t degrees of freedom: a scaled inverse chi-square variable
+with rho_t degrees of freedom and scale 1 / sigma^2. Var[psi_t] is finite for rho_t > 2 and large just
+above; Var[psi_t^2] is finite only for rho_t > 4, and so is the paper's first-order approximation of
+Var[psi_t], built from it. RAdam multiplies the step by the rectification r_t, which makes that
+approximate variance constant.
 """
+
+import math
 
 import numpy as np
 
-from radam._validate import check_beta, check_positive, check_sma_threshold
+from radam._validate import check_beta, check_positive, check_sma_threshold, like_steps
 
 
 def _steps(t):
@@ -17,10 +21,6 @@ def _steps(t):
     if np.any(steps < 1) or np.any(steps != np.floor(steps)):
         raise ValueError(f"t must hold whole steps >= 1, got {t!r}")
     return steps
-
-
-def _output(t, values):
-    return float(values) if np.ndim(t) == 0 else values
 
 
 def rho_inf(beta_2):
@@ -43,6 +43,13 @@ def rho_offset(beta_2):
     return 2.0 / delta - 1.0 - 2.0 / -np.log(beta_2)
 
 
+def h_series(z):
+    """h(z) = 1 / z - 1 / (e^z - 1) = 1/2 - z/12 + z^3/720 - z^5/30240 + z^7/1209600 - z^9/47900160 + ..., its
+    Taylor series to z^9 (good to float64 rounding for z < 0.1, to float32 rounding for z < 1). Arithmetic
+    only, so that ``z`` may be a NumPy array or a Keras tensor (:class:`radam.keras.RAdam` uses it too)."""
+    return 0.5 - z / 12.0 + z**3 / 720.0 - z**5 / 30240.0 + z**7 / 1209600.0 - z**9 / 47900160.0
+
+
 def rho_t(t, beta_2):
     """rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t): rho_1 = 1, rising towards rho_inf.
 
@@ -55,15 +62,14 @@ def rho_t(t, beta_2):
     steps = _steps(t)
     beta_2 = check_beta("beta_2", beta_2)
     if beta_2 == 0:
-        return _output(t, np.ones_like(steps))
+        return like_steps(t, np.ones_like(steps))
     y = steps * -np.log(beta_2)
     small = y < 0.1
-    z = np.where(small, y, 0.0)
-    h = 0.5 - z / 12.0 + z**3 / 720.0 - z**5 / 30240.0 + z**7 / 1209600.0 - z**9 / 47900160.0
+    h = h_series(np.where(small, y, 0.0))
     with np.errstate(over="ignore"):
         large = rho_inf(beta_2) - 2.0 * steps / np.expm1(np.where(small, 1.0, y))
     rho = np.where(small, rho_offset(beta_2) + 2.0 * steps * h, large)
-    return _output(t, np.minimum(rho, rho_inf(beta_2)))  # rounding must not lift it above rho_inf
+    return like_steps(t, np.minimum(rho, rho_inf(beta_2)))  # rounding must not lift it above rho_inf
 
 
 def rectification(t, beta_2):
@@ -75,11 +81,11 @@ def rectification(t, beta_2):
     rho = np.asarray(rho_t(t, beta_2))
     rho_max = rho_inf(beta_2)
     if rho_max <= 4.0:
-        return _output(t, np.full(rho.shape, np.nan))
+        return like_steps(t, np.full(rho.shape, np.nan))
     scale = rho_max / ((rho_max - 4.0) * (rho_max - 2.0))
     with np.errstate(invalid="ignore", divide="ignore"):
         r = np.sqrt(np.clip((rho - 4.0) * (rho - 2.0) / rho * scale, 0.0, 1.0))
-    return _output(t, np.where(rho > 4.0, r, np.nan))
+    return like_steps(t, np.where(rho > 4.0, r, np.nan))
 
 
 def is_adaptive(t, beta_2, sma_threshold):
@@ -140,7 +146,9 @@ def adaptive_lr_variance_approx(t, beta_2, sigma=1.0, *, rectified=False):
     """The paper's approximation Var[psi_t] ~ rho_t / (2 (rho_t - 2)(rho_t - 4) sigma^2), for rho_t > 4.
 
     With ``rectified=True``, Var[r_t psi_t] = r_t^2 Var[psi_t] = rho_inf / (2 (rho_inf - 2)(rho_inf - 4) sigma^2),
-    the same at every step t where rho_t > 4. NaN where rho_t <= 4 (the variance diverges).
+    the same at every step t where rho_t > 4. NaN where rho_t <= 4: the approximation has its pole at
+    rho_t = 4, where Var[psi_t^2] diverges (:func:`adaptive_lr_square_variance`); the variance itself
+    is finite down to rho_t > 2 (:func:`adaptive_lr_variance_exact`).
     """
     sigma = check_positive("sigma", sigma)
     rho = np.asarray(rho_t(t, beta_2))
@@ -148,7 +156,7 @@ def adaptive_lr_variance_approx(t, beta_2, sigma=1.0, *, rectified=False):
         variance = rho / (2.0 * (rho - 2.0) * (rho - 4.0) * sigma**2)
         if rectified:
             variance = variance * rectification(t, beta_2) ** 2
-    return _output(t, np.where(rho > 4.0, variance, np.nan))
+    return like_steps(t, np.where(rho > 4.0, variance, np.nan))
 
 
 def radam_multiplier(t, beta_2, sma_threshold=5.0):
@@ -173,3 +181,58 @@ def matching_linear_warmup(beta_2, sma_threshold=5.0):
     flat = np.cumsum(((1.0 - a) ** 2)[::-1])[::-1]
     errors = rising + np.append(flat[1:], 0.0)
     return int(t[np.argmin(errors)])
+
+
+def _psi_variance(rho, sigma):
+    """Var[psi] for psi^2 = rho / (sigma^2 X), X ~ chi^2_rho, at rho > 2 (an array).
+
+    E[psi] = sqrt(x) Gamma(x - 1/2) / (Gamma(x) sigma) with x = rho / 2, so sigma^2 E[psi]^2 = e^(2 S) with
+    S = log Gamma(x - 1/2) - log Gamma(x) + log(x) / 2, and sigma^2 E[psi^2] = x / (x - 1) = e^Q with
+    Q = -log(1 - 1/x); Var[psi] = e^(2 S) (e^(Q - 2 S) - 1) / sigma^2, where Q - 2 S ~ 1 / (4 x) keeps its
+    digits. For x >= 100 S is its Stirling series 3/(8x) + 1/(8x^2) + 3/(64x^3) + 1/(64x^4) + 3/(640x^5)
+    (the difference of two log-gammas near x log x would lose them).
+    """
+    x = rho / 2.0
+    large = x >= 100.0
+    z = 1.0 / np.where(large, x, 100.0)
+    series = z * (3 / 8 + z * (1 / 8 + z * (3 / 64 + z * (1 / 64 + z * 3 / 640))))
+    lgamma = np.vectorize(math.lgamma, otypes=[float])
+    small_x = np.where(large, 101.0, x)
+    direct = lgamma(small_x - 0.5) - lgamma(small_x) + 0.5 * np.log(small_x)
+    s = np.where(large, series, direct)
+    q = -np.log1p(-1.0 / x)
+    return np.exp(2.0 * s) * np.expm1(q - 2.0 * s) / sigma**2
+
+
+def adaptive_lr_variance_exact(t, beta_2, sigma=1.0):
+    """Var[psi_t] in the paper's model, psi_t^2 = rho_t / (sigma^2 X) with X ~ chi^2 of rho_t degrees of freedom:
+
+        E[psi_t^2] = rho_t / ((rho_t - 2) sigma^2),
+        E[psi_t]   = sqrt(rho_t / 2) Gamma((rho_t - 1) / 2) / (Gamma(rho_t / 2) sigma),
+        Var[psi_t] = E[psi_t^2] - E[psi_t]^2,
+
+    finite for rho_t > 2 (E[1 / X] = 1 / (rho_t - 2)) and inf where rho_t <= 2, where E[psi_t^2] diverges. The
+    paper's :func:`adaptive_lr_variance_approx`, its first-order expansion, lies above it: over three times as
+    large at rho_t = 5, and meeting it as rho_t grows.
+    """
+    sigma = check_positive("sigma", sigma)
+    rho = np.asarray(rho_t(t, beta_2), dtype=np.float64)
+    finite = rho > 2.0
+    variance = _psi_variance(np.where(finite, rho, 3.0), sigma)
+    return like_steps(t, np.where(finite, variance, np.inf))
+
+
+def adaptive_lr_square_variance(t, beta_2, sigma=1.0):
+    """Var[psi_t^2] in the same model: with E[1/X] = 1 / (rho - 2) and E[1/X^2] = 1 / ((rho - 2)(rho - 4)),
+
+        Var[psi_t^2] = 2 rho_t^2 / ((rho_t - 2)^2 (rho_t - 4) sigma^4),
+
+    finite for rho_t > 4 and inf where rho_t <= 4: the pole at rho_t = 4. The paper's approximation of Var[psi_t]
+    is the first-order (delta-method) one for psi = sqrt(psi^2), Var[psi_t^2] / (4 E[psi_t^2]).
+    """
+    sigma = check_positive("sigma", sigma)
+    rho = np.asarray(rho_t(t, beta_2), dtype=np.float64)
+    finite = rho > 4.0
+    safe = np.where(finite, rho, 5.0)
+    variance = 2.0 * safe**2 / ((safe - 2.0) ** 2 * (safe - 4.0) * sigma**4)
+    return like_steps(t, np.where(finite, variance, np.inf))

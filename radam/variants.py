@@ -27,7 +27,7 @@ from radam.numpy import Optimizer, one_minus_power
 
 
 class RAdamVariant(Optimizer):
-    """One RAdam implementation. At step t, with g += weight_decay theta first if ``decay="coupled"``:
+    """One RAdam implementation. At step t, with g += weight_decay theta first if ``decay="coupled"``::
 
         m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2 ;  m_hat = m / (1 - beta_1^t)
         if rho_t > threshold (strict) or rho_t >= threshold:

@@ -21,49 +21,43 @@ from dataclasses import dataclass
 import numpy as np
 
 from radam import mlp, schedules
-from radam._validate import check_beta, check_learning_rate, check_non_negative
-from radam.numpy import Adam, Optimizer, RAdam
+from radam._validate import check_learning_rate, check_state_array
+from radam.numpy import Adam, RAdam, one_minus_power
 
 LR, BETA_2, WARMUP = 0.03, 0.99, 200
 """Chapter 5's learning rate, beta_2 and untuned warmup length 2 / (1 - beta_2)."""
 
 
-class PrimedAdam(Optimizer):
+class PrimedAdam(Adam):
     """Adam whose second moment v starts at a given estimate of E[g^2] instead of 0 (no bias correction of v):
 
         m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2   (v_0 = ``second_moment``)
         theta -= lr_t (m / (1 - beta_1^t)) / (sqrt(v) + epsilon)
 
     With v_0 estimated from many gradients, psi_t = 1 / sqrt(v) is nearly free of noise from the first step
-    on: the variance that Liu et al. blame is gone, while the step m_hat / sqrt(v) keeps its size.
+    on: the variance that Liu et al. blame is gone, while the step m_hat / sqrt(v) keeps its size. Adam's
+    ``update`` does the step; only v's start and the step size differ.
     """
 
     def __init__(self, learning_rate, second_moment, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        super().__init__(learning_rate)
-        self.second_moment = [np.array(v, dtype=np.float64) for v in second_moment]
-        if any(np.any(v < 0) or not np.all(np.isfinite(v)) for v in self.second_moment):
-            raise ValueError("second_moment must hold finite, non-negative arrays")
-        self.beta_1 = check_beta("beta_1", beta_1)
-        self.beta_2 = check_beta("beta_2", beta_2)
-        self.epsilon = check_non_negative("epsilon", epsilon)
-        self.moments = None  # [(m, v)] per parameter, from the first step
+        super().__init__(learning_rate, beta_1, beta_2, epsilon)
+        self.second_moment = [
+            check_state_array(f"second_moment[{i}]", v, non_negative=True) for i, v in enumerate(second_moment)
+        ]
 
-    def step(self, params, grads):
-        """One step on the float arrays ``params`` (in place), shaped like second_moment."""
-        params = [params] if isinstance(params, np.ndarray) else list(params)
-        grads = [grads] if isinstance(grads, np.ndarray) else list(grads)
+    def initial_slots(self, params):
+        """m_0 = 0 and v_0 = second_moment, for params shaped like second_moment."""
         shapes = [v.shape for v in self.second_moment]
-        if [p.shape for p in params] != shapes or [np.shape(g) for g in grads] != shapes:
-            raise ValueError(f"params and grads must be shaped like second_moment {shapes}")
-        if self.moments is None:
-            self.moments = [(np.zeros_like(v), v.copy()) for v in self.second_moment]
-        t = self.iterations + 1
-        lr = self.learning_rate_at(t)
-        for theta, g, (m, v) in zip(params, grads, self.moments):
-            m += (1.0 - self.beta_1) * (g - m)
-            v += (1.0 - self.beta_2) * (g * g - v)
-            theta -= lr * (m / (1.0 - self.beta_1**t)) / (np.sqrt(v) + self.epsilon)
-        self.iterations = t
+        if [p.shape for p in params] != shapes:
+            raise ValueError(f"params must be shaped like second_moment {shapes}, got {[p.shape for p in params]}")
+        return [{"m": np.zeros_like(p), "v": v.astype(p.dtype)} for p, v in zip(params, self.second_moment)]
+
+    def step_scalars(self, t, lr):
+        """v is not bias-corrected: the step size is lr_t / (1 - beta_1^t)."""
+        return {"step_size": lr / one_minus_power(self.beta_1, t)}
+
+    def get_config(self):
+        return {**super().get_config(), "second_moment": [v.tolist() for v in self.second_moment]}
 
 
 def second_moment(data, seed=0, batch_size=64, batches=50, hidden=128):

@@ -1,4 +1,5 @@
-"""CIFAR-10 batch files written for tests: the python-version layout, tiny and with odd row counts."""
+"""CIFAR-10 data for tests: batch files in the python-version layout (tiny, with odd row counts), random arrays,
+and a tiny training run into a folder."""
 
 import os
 import pickle
@@ -42,3 +43,30 @@ def no_env(monkeypatch, tmp_path):
     """No RADAM_CIFAR10_DIR and an empty Keras home, so nothing outside tmp_path is found."""
     monkeypatch.delenv("RADAM_CIFAR10_DIR", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+
+
+TIME_FIELDS = ("train_time_s", "eval_time_s", "images_per_second")
+"""The fields of a record that depend on the machine's speed."""
+
+
+def random_images(n_train=48, n_test=24, seed=1):
+    """((x_train, y_train), (x_test, y_test)): random uint8 images and labels, as load_cifar10 returns them."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, (n_train + n_test, 32, 32, 3), dtype=np.uint8)
+    y = rng.integers(0, 10, n_train + n_test)
+    return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
+
+
+def without_times(records):
+    return [{k: v for k, v in r.items() if k not in TIME_FIELDS} for r in records]
+
+
+def train(out, arms, seeds=(0,), epochs=1, **kwargs):
+    """run_experiment on 64 random images in batches of 32 into ``out``, with a recorded command line."""
+    from radam import cifar10
+
+    command = f"python -m radam.cifar10 --arms {' '.join(arms)} --epochs {epochs} --out DIR"
+    return cifar10.run_experiment(
+        arms, epochs, seeds, data=random_images(64, 32, 0), batch_size=32, out_dir=out, progress=False,
+        command=command, **kwargs
+    )

@@ -123,3 +123,11 @@ def test_rates_where_every_seed_stopped_learning_are_found_by_their_loss():
     assert analysis.untrained_rates(losses) == {"adam": [0.01], "radam": []}  # 0.001: one seed learned
     assert analysis.untrained_rates(losses, within=1e-4) == {"adam": [], "radam": []}
     assert analysis.untrained_rates({"a": {0.1: {0: 1.0986}}}, classes=3) == {"a": [0.1]}
+
+
+def test_a_difference_beyond_the_spread_with_one_seed_disagreeing_is_no_verdict():
+    # mean difference 0.0633 > spread 0.06, yet seed 2 has a behind b (0.75 < 0.76): not "on every seed"
+    c = analysis.compare(results({"a": [0.80, 0.80, 0.75], "b": [0.70, 0.70, 0.76]}), "a", "b")
+    assert c.decided and abs(c.difference) > c.spread and c.wins == 2
+    assert not c.beyond_spread
+    assert c.verdict().endswith("within the seed spread: no difference this run can resolve.")

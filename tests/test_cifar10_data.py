@@ -213,7 +213,7 @@ def test_array_whose_bytes_disagree_with_its_shape_is_refused(tmp_path, no_env):
 
 def test_batch_over_the_official_size_is_refused(tmp_path, no_env):
     make_cifar(tmp_path / "c")
-    n = cifar10.data.MAX_IMAGES + 1
+    n = cifar10.unpickle.MAX_IMAGES + 1
     write_batch(tmp_path / "c" / "data_batch_1", np.zeros((n, 32, 32, 3), np.uint8), np.zeros(n, int))
     with pytest.raises(CIFAR10FileError, match=r"data_batch_1 builds an array of shape \(10001, 3072\) \(more than"):
         cifar10.load_cifar10(tmp_path / "c")

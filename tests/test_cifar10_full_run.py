@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from radam.cifar10 import NAMED_ARMS, full_run
+from results_files import record as saved_record
+from results_files import results_json, write_results_json
 
 CHAPTER = Path(__file__).resolve().parents[1] / "book" / "08_cifar10.ipynb"
 
@@ -46,7 +48,7 @@ def record(epoch, seconds=10.0):
 
 
 def test_progress_counts_saved_epochs_and_estimates_the_rest(tmp_path):
-    (tmp_path / "results.json").write_text(json.dumps({"records": [record(e) for e in range(1, 6)]}))
+    write_results_json(tmp_path, results_json([saved_record(epoch=e) for e in range(1, 6)], epochs=5))
     lines = []
     progress = full_run.Progress(20, tmp_path, write=lines.append)
     progress(record(6, seconds=36.0))
@@ -56,6 +58,20 @@ def test_progress_counts_saved_epochs_and_estimates_the_rest(tmp_path):
     # 13 epochs left at the mean of 36 s and 108 s
     assert lines[1] == "adam seed 0 epoch 7: 7/20 epochs of the experiment done (35%), about 0.3 hours left"
     assert full_run.epochs_in_all() == 6 * 3 * 30
+
+
+def test_progress_refuses_an_empty_experiment_and_never_shows_more_than_all(tmp_path):
+    with pytest.raises(ValueError, match="total_epochs must be a whole number >= 1, got 0"):
+        full_run.Progress(0)
+    write_results_json(tmp_path, results_json([saved_record(epoch=e) for e in range(1, 6)], epochs=5))
+    lines = []
+    full_run.Progress(4, tmp_path, write=lines.append)(record(6))
+    assert lines[0].startswith("adam seed 0 epoch 6: 6 epochs in the folder, more than the 4 of the experiment (")
+
+
+def test_allow_cpu_must_be_a_bool_not_a_string():
+    with pytest.raises(ValueError, match="allow_cpu must be True or False, got 'False'"):
+        full_run.check_device([], "False", images_per_second=400)
 
 
 def full_run_cell():

@@ -80,3 +80,18 @@ def glued_from(source, name="_test.ipynb"):
         return glued(name)
     finally:
         path.unlink()
+
+
+TEXT_MACRO = re.compile(r"\\text\{([^{}]*)\}")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS[:2])
+def test_math_text_never_holds_an_escaped_underscore(chapter):
+    # MathJax shows \text{a\_b} with a literal backslash; the chapters write names as \mathrm{a\_b}
+    found = [match for text in cells(chapter, "markdown") for match in TEXT_MACRO.findall(text) if "\\_" in match]
+    assert not found, f"{chapter}: \\text{{...}} with an escaped underscore: {found}"
+
+
+def test_the_math_text_pattern_finds_an_escaped_underscore():
+    assert TEXT_MACRO.findall(r"$\text{warmup\_steps} = 2$") == [r"warmup\_steps"]
+    assert not [m for m in TEXT_MACRO.findall(r"$\mathrm{warmup\_steps}$, $\text{if }$") if "\\_" in m]

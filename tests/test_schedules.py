@@ -112,3 +112,45 @@ def test_untuned_warmup_of_ma_and_yarats():
 def test_bad_arguments_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+SCHEDULES = {
+    "linear_warmup": lambda: schedules.linear_warmup(0.1, 10),
+    "linear_warmup without warmup": lambda: schedules.linear_warmup(0.1, 0),
+    "blog": lambda: schedules.warmup_then_linear_decay(**BLOG),
+    "blog without warmup": lambda: schedules.warmup_then_linear_decay(1e-3, 50, warmup_proportion=0.0),
+    "untuned exponential": lambda: schedules.untuned_exponential_warmup(0.1, 0.9),
+}
+
+
+@pytest.mark.parametrize("make", SCHEDULES.values(), ids=SCHEDULES.keys())
+def test_any_array_of_steps_gives_float64_rates_of_its_shape_without_warnings(make):
+    import warnings
+
+    schedule = make()
+    steps = np.arange(1, 61).reshape(3, 20)
+    one_by_one = np.array([[schedule(int(t)) for t in row] for row in steps])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. no division by a warmup of 0 steps
+        for dtype in (np.int64, np.float32, np.float64):
+            rates = schedule(steps.astype(dtype))
+            assert rates.shape == steps.shape and rates.dtype == np.float64
+            np.testing.assert_array_equal(rates, one_by_one)
+
+
+def test_the_blog_schedule_decays_to_0_by_default():
+    schedule = schedules.warmup_then_linear_decay(1e-3, 100)
+    assert schedule(10) == pytest.approx(1e-3, rel=1e-15) and schedule(100) == 0.0 == schedule(200)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: schedules.warmup_then_linear_decay(1e-3, 0), r"^total_steps must be > 0 for a warmup-then-decay"),
+        (lambda: schedules.untuned_exponential_warmup(-1.0, 0.9), r"^learning_rate must be >= 0, got -1\.0"),
+        (lambda: schedules.untuned_exponential_warmup(0.1, 1.0), r"^beta_2 must be in \[0, 1\), got 1\.0"),
+    ],
+)
+def test_bad_arguments_are_named_exactly(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

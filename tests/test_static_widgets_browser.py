@@ -6,8 +6,13 @@ a list of chapters, so a chapter that gains a dashboard is checked too. On each 
 of every dashboard through all its options (sliders by arrow keys, end to end; buttons and dropdowns option by
 option) and compares, after each move, the pictures the page shows (their SHA-1, fetched from the page) with the
 pictures that the embedded state says the Stacks and jslinks select, worked out here in Python from the state
-alone; a slider's readout must show the option its position implies. Each page, with the images it loads, must
-stay under 3 MB; the sizes are printed.
+alone; a slider's readout must show the option its position implies, and every control must change the figure.
+Each page, with the images it loads, must stay under 3 MB; the sizes are printed.
+
+Every page of the book is also laid out at 1280 px (a desktop) and 390 px (a phone) and measured: no displayed
+equation or table wider than the content column, no equation cut inside its own box, no table cell broken inside
+a word, no literal backslash-underscore in rendered math, every admonition (dropdowns opened) inside the column
+with its content inside it, and no page that scrolls sideways (code scrolls in its own boxes).
 
 Needs Chromium and chromedriver (Debian: ``apt-get install chromium chromium-driver``) and the scripts that the
 page loads from CDNs (RequireJS, @jupyter-widgets/html-manager, MathJax). No CDN is reachable here, so they are
@@ -16,7 +21,7 @@ with the page, whose script addresses are rewritten. The chapters whose code use
 into a temporary folder (a few minutes: they execute), or the pages are taken from RADAM_BOOK_HTML (a built book's
 html folder). As a script it keeps screenshots:
 
-    python tests/test_static_widgets_browser.py --screenshots /tmp/shots [--html _build/html]
+    python tests/test_static_widgets_browser.py --screenshots /tmp/shots [--html _build/html] [--layout]
 """
 
 import argparse
@@ -435,6 +440,7 @@ def check_page(html_dir, page, modules, shots=None):
                 report["screenshots"].append(dashboard.screenshot(Path(shots) / f"{name}_{number}_before.png"))
             for control in dashboard.controls:
                 description = state.models[control]["state"]["description"]
+                seen = {tuple(dashboard.shown())}
                 for index, label, act in dashboard.moves(control):
                     pictures, seconds = dashboard.change(control, index, act)
                     what = f"{description} = {label}"
@@ -442,6 +448,8 @@ def check_page(html_dir, page, modules, shots=None):
                     readouts = dashboard.readouts()
                     assert readouts == dashboard.expected_readouts(), f"{where}, {what}: the readouts say {readouts}"
                     report["moves"].append((number, what, seconds))
+                    seen.add(tuple(pictures))
+                assert len(seen) > 1, f"{where}: moving {description} through its options never changes the figure"
             if shots:
                 report["screenshots"].append(dashboard.screenshot(Path(shots) / f"{name}_{number}_after.png"))
         # Errors of the widget scripts and their files; html-manager 1.0 typesets widget labels with MathJax 2's
@@ -465,6 +473,114 @@ def print_report(report):
         print(f"  median switch {1000 * statistics.median(s for *_, s in report['moves']):.0f} ms;"
               f" widget script errors: {report['console_errors'] or 'none'}"
               f" (and {report['mathjax_label_errors']} MathJax 2 label-typesetting calls failing harmlessly)")
+
+
+# --- the layout of every page, on a desktop and on a phone --------------------------------------------------------
+
+WIDTHS = (1280, 390)
+"""Viewport widths, in CSS pixels, at which every page is laid out: a desktop and a phone (the theme then hides
+its side bars)."""
+
+_LAYOUT_JS = r"""
+const done = arguments[arguments.length - 1];
+// open every dropdown (sphinx-togglebutton) so that its content is measured too
+document.querySelectorAll('button.toggle-button[aria-expanded="false"]').forEach(b => b.click());
+const typeset = (window.MathJax && MathJax.startup && MathJax.startup.promise) || Promise.resolve();
+typeset.then(() => new Promise(r => setTimeout(r, 600))).then(() => {
+  const article = document.querySelector('article.bd-article');
+  const box = article.getBoundingClientRect(), style = getComputedStyle(article);
+  const left = box.left + parseFloat(style.paddingLeft), right = box.right - parseFloat(style.paddingRight);
+  const problems = [];
+  const text = e => (e.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 70);
+  const shown = r => r.width > 0 && r.height > 0;
+  const beyond = (r, l, rt) => shown(r) && (r.left < l - 1 || r.right > rt + 1);
+  let equations = 0, tables = 0, admonitions = 0;
+  document.querySelectorAll('mjx-container[display="true"]').forEach(m => {
+    equations += 1;
+    if (beyond(m.getBoundingClientRect(), left, right)) problems.push(['equation wider than the column', text(m)]);
+    if (m.scrollWidth > m.clientWidth + 1) problems.push(['equation cut (it scrolls in its box)', text(m)]);
+  });
+  document.querySelectorAll('mjx-container').forEach(m => {
+    if (m.textContent.includes('\\_')) problems.push(['a literal \\_ in rendered math', text(m)]);
+  });
+  article.querySelectorAll('table').forEach(t => {
+    tables += 1;
+    if (beyond(t.getBoundingClientRect(), left, right)) problems.push(['table wider than the column', text(t)]);
+    t.querySelectorAll('td, th').forEach(c => {  // a word split over two lines has rectangles on two lines
+      const walker = document.createTreeWalker(c, NodeFilter.SHOW_TEXT);
+      while (walker.nextNode()) {
+        const node = walker.currentNode;
+        for (const word of node.nodeValue.matchAll(/\S+/g)) {
+          const range = document.createRange();
+          range.setStart(node, word.index);
+          range.setEnd(node, word.index + word[0].length);
+          const tops = new Set(Array.from(range.getClientRects()).filter(shown).map(r => Math.round(r.top)));
+          if (tops.size > 1) problems.push(['a table cell breaks a word', word[0]]);
+        }
+      }
+    });
+  });
+  article.querySelectorAll('.admonition').forEach(a => {
+    admonitions += 1;
+    const r = a.getBoundingClientRect();
+    if (beyond(r, left, right)) problems.push(['admonition outside the column', text(a)]);
+    Array.from(a.children).forEach(c => {
+      if (beyond(c.getBoundingClientRect(), r.left, r.right)) problems.push(['admonition content outside it', text(c)]);
+    });
+  });
+  const sideways = document.documentElement.scrollWidth - window.innerWidth;
+  if (sideways > 1) problems.push(['the page scrolls sideways', sideways + ' px']);
+  done({problems: problems, equations: equations, tables: tables, admonitions: admonitions});
+}, error => done({problems: [['script error', String(error)]]}));
+"""
+
+
+def book_pages(html_dir):
+    """The book's pages (relative paths): chapters, bibliography and API reference."""
+    return sorted(path.relative_to(html_dir).as_posix() for path in (Path(html_dir) / "book").glob("*.html"))
+
+
+def full_page_screenshot(driver, path, max_height=12000):
+    """A PNG of the whole page (down to ``max_height`` CSS pixels), not only of the viewport."""
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], max_height), "scale": 1}
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                                             "clip": clip})
+    Path(path).write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+def check_layout(html_dir, pages, modules, widths=WIDTHS, shots=None):
+    """Lay out each page at each width (CSS pixels) and measure it; return one report (dict) per page and width:
+    what overflows its column or box (``problems``), and how many equations, tables and admonitions it holds."""
+    server, missing = serve(html_dir, modules)
+    driver = start_chrome()
+    reports = []
+    try:
+        for width in widths:
+            metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600}
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+            for page in pages:
+                start = time.perf_counter()
+                driver.get(f"http://127.0.0.1:{server.server_address[1]}/{page}")
+                found = driver.execute_async_script(_LAYOUT_JS)
+                report = {"page": page, "width": width, "seconds": time.perf_counter() - start, **found}
+                if shots:
+                    name = f"{Path(page).stem}_{width}.png"
+                    report["screenshot"] = full_page_screenshot(driver, Path(shots) / name)
+                reports.append(report)
+    finally:
+        driver.quit()
+        server.shutdown()
+    return reports
+
+
+def print_layout(report):
+    print(f"{report['page']} at {report['width']} px: {report.get('equations', 0)} displayed equations, "
+          f"{report.get('tables', 0)} tables, {report.get('admonitions', 0)} admonitions measured in "
+          f"{report['seconds']:.1f} s; {len(report['problems'])} problem(s)")
+    for what, where in report["problems"]:
+        print(f"  {what}: {where}")
 
 
 # --- the test -----------------------------------------------------------------------------------------------------
@@ -512,16 +628,47 @@ def test_frame_dashboards_switch_pictures_in_a_browser_without_kernel(html_dir, 
             assert before.read_bytes() != after.read_bytes(), f"{before.name}: the dashboard looks the same after"
 
 
+@pytest.mark.slow
+def test_every_page_fits_its_column_on_a_desktop_and_a_phone(html_dir):
+    """At 1280 and 390 px: no displayed equation or table wider than the column, no equation cut inside its box,
+    no table cell broken inside a word, no literal backslash-underscore in rendered math, every admonition
+    (dropdowns opened) inside the column and its content inside it, and no page that scrolls sideways."""
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")) or not shutil.which("chromedriver"):
+        pytest.skip("needs chromium and chromedriver (apt-get install chromium chromium-driver)")
+    pages = book_pages(html_dir)
+    with_widgets = [page for page in pages if "html-manager" in (html_dir / page).read_text()]
+    assert with_widgets, f"no page of {html_dir} loads the widget scripts"
+    modules = widget_scripts(script_versions((html_dir / with_widgets[0]).read_text()))
+    if modules is None:
+        pytest.skip("needs npm to fetch the page's scripts (or RADAM_WIDGET_JS with them installed)")
+    reports = check_layout(html_dir, pages, modules)
+    for report in reports:
+        print_layout(report)
+    assert sum(report.get("equations", 0) for report in reports) > 0, "no displayed equation was measured"
+    failed = [f"{r['page']} at {r['width']} px: {what}: {where}" for r in reports for what, where in r["problems"]]
+    assert not failed, "\n".join(failed)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--html", help="a built book's html folder (default: build the dashboard chapters now)")
     parser.add_argument("--page", action="append", help="check only this page (e.g. book/04_adam.html)")
     parser.add_argument("--screenshots", default=tempfile.mkdtemp(prefix="radam-shots-"), help="folder for PNGs")
+    parser.add_argument("--layout", action="store_true", help="measure the layout of the pages at 1280 and 390 px "
+                        "(every book page unless --page), with full-page screenshots, instead of moving controls")
     args = parser.parse_args()
     html_dir = Path(args.html) if args.html else build_chapters(tempfile.mkdtemp(prefix="radam-book-"))
+    Path(args.screenshots).mkdir(parents=True, exist_ok=True)
+    if args.layout:
+        pages = args.page or book_pages(html_dir)
+        scripts = next(p for p in book_pages(html_dir) if "html-manager" in (html_dir / p).read_text())
+        modules = widget_scripts(script_versions((html_dir / scripts).read_text()))
+        for report in check_layout(html_dir, pages, modules, shots=args.screenshots):
+            print_layout(report)
+            print("  screenshot:", report["screenshot"])
+        return
     pages = args.page or dashboard_pages(html_dir)
     modules = widget_scripts(script_versions((html_dir / pages[0]).read_text()))
-    Path(args.screenshots).mkdir(parents=True, exist_ok=True)
     for page in pages:
         report = check_page(html_dir, page, modules, shots=args.screenshots)
         print_report(report)

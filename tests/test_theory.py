@@ -1,5 +1,6 @@
 """radam.theory: rho_inf, rho_t, r_t and the first adaptive step against values worked out by hand, and
-the Monte-Carlo variance of the adaptive learning rate against the paper's approximation."""
+the variance of the adaptive learning rate: Monte Carlo against the paper's approximation, and the exact
+variance of the scaled inverse chi-square model against quadrature and Monte Carlo."""
 
 import math
 
@@ -157,3 +158,218 @@ def test_monte_carlo_variance_scales_as_1_over_sigma_squared():
     unit = theory.adaptive_lr_variance(30, 0.9, samples=2000, seed=1)
     tripled = theory.adaptive_lr_variance(30, 0.9, sigma=3.0, samples=2000, seed=1)
     np.testing.assert_allclose(tripled, unit / 9, rtol=1e-6)
+
+
+def _chi_square_inverse_moments(k):
+    """E[X^(-1/2)] and E[X^(-1)] for X ~ chi^2_k by quadrature of the density in s = log x (an independent
+    reference: no gamma-function ratio, only the density's normaliser)."""
+    step = 1e-3
+    s = np.arange(-150.0, np.log(k) + 8.0, step)
+    moments = []
+    for power in (-0.5, -1.0):
+        log_integrand = (power + k / 2) * s - np.exp(s) / 2 - (k / 2) * math.log(2) - math.lgamma(k / 2)
+        moments.append(math.fsum(np.exp(log_integrand)) * step)
+    return moments
+
+
+# (t, beta_2) with rho_t in (2, 4] (2.86, 3.00, 3.74, 4.00), just above 4, and on both sides of rho = 200
+SMALL_RHO = [(3, 0.9), (3, 0.999), (4, 0.9), (4, 0.999), (5, 0.999), (150, 0.999)]
+
+
+@pytest.mark.parametrize("t, beta_2", SMALL_RHO)
+def test_exact_variance_of_psi_against_quadrature_of_the_chi_square_density(t, beta_2):
+    # psi^2 = rho / X: Var[psi] = rho E[1/X] - rho E[X^(-1/2)]^2, finite for rho > 2 (here 2.86 .. 146)
+    rho = theory.rho_t(t, beta_2)
+    root, inverse = _chi_square_inverse_moments(rho)
+    assert inverse == pytest.approx(1 / (rho - 2), rel=1e-10)  # the quadrature itself, against E[1/X]
+    reference = rho * inverse - rho * root**2
+    assert theory.adaptive_lr_variance_exact(t, beta_2) == pytest.approx(reference, rel=1e-8)
+
+
+def test_exact_variance_at_large_rho_uses_the_series_without_losing_digits():
+    # rho_t = 249 and 1931: the Stirling branch; the quadrature's difference of two numbers near 1 keeps
+    # about 12 - log10(2 rho) digits, so the tolerance is 1e-7
+    for t in (260, 5000):
+        rho = theory.rho_t(t, 0.999)
+        root, inverse = _chi_square_inverse_moments(rho)
+        assert theory.adaptive_lr_variance_exact(t, 0.999) == pytest.approx(rho * (inverse - root**2), rel=1e-7)
+    # continuous across the switch at rho = 200 (x = 100): t = 207, 208 straddle it at beta_2 = 0.999
+    t = np.arange(200, 216)
+    rho = theory.rho_t(t, 0.999)
+    assert rho[0] < 200 < rho[-1]
+    smooth = theory.adaptive_lr_variance_exact(t, 0.999) * rho  # about 1/2, slowly varying
+    assert np.max(np.abs(np.diff(smooth, 3))) < 1e-8  # about 7e-9 from the curve; a jump of 1e-8 would show
+
+
+@pytest.mark.parametrize("t, beta_2, samples, rel", [(4, 0.999, 4_000_000, 0.02), (3, 0.999, 4_000_000, 0.1)])
+def test_exact_variance_of_psi_against_monte_carlo_of_the_scaled_inverse_chi_square(t, beta_2, samples, rel):
+    # for rho in (2, 4] Var[psi] is finite but Var[psi^2] is not, so the sample variance converges slowly
+    # (by n^(-1/3) at rho = 3): hence the wider tolerance there
+    rho, sigma = theory.rho_t(t, beta_2), 2.0
+    chi_square = np.random.default_rng(0).chisquare(rho, samples)
+    psi = np.sqrt(rho / (sigma**2 * chi_square))
+    assert psi.var() == pytest.approx(theory.adaptive_lr_variance_exact(t, beta_2, sigma), rel=rel)
+
+
+def test_exact_variance_is_infinite_exactly_where_rho_t_is_at_most_2():
+    t = np.arange(1, 11)
+    for beta_2 in BETAS:
+        rho = theory.rho_t(t, beta_2)
+        exact = theory.adaptive_lr_variance_exact(t, beta_2)
+        np.testing.assert_array_equal(np.isinf(exact), rho <= 2)
+        assert np.all(exact[rho > 2] > 0)
+    assert np.isinf(theory.adaptive_lr_variance_exact(1, 0.999))  # scalar in, float out
+    assert isinstance(theory.adaptive_lr_variance_exact(3, 0.999), float)
+
+
+def test_the_approximation_overestimates_the_exact_variance_and_meets_it_as_rho_grows():
+    t = np.arange(5, 20_001)
+    exact = theory.adaptive_lr_variance_exact(t, 0.999)
+    approx = theory.adaptive_lr_variance_approx(t, 0.999)
+    assert np.all(approx > exact)
+    assert approx[0] / exact[0] > 3  # rho_5 = 4.996, near the pole of the approximation
+    # at rho = rho_inf = 1999 both are 1 / (2 rho) to first order; they differ at order 1 / rho^2
+    assert approx[-1] / exact[-1] == pytest.approx(1.0, abs=3 / 1999)
+    # and the exact value scales as 1 / sigma^2
+    assert theory.adaptive_lr_variance_exact(10, 0.99, sigma=3.0) == pytest.approx(
+        theory.adaptive_lr_variance_exact(10, 0.99) / 9, rel=1e-12
+    )
+
+
+def test_variance_of_psi_squared_has_the_pole_at_4_and_gives_the_papers_approximation():
+    # Var[psi^2] = rho^2 Var[1/X] / sigma^4 = 2 rho^2 / ((rho - 2)^2 (rho - 4) sigma^4), inf for rho <= 4
+    t = np.arange(1, 3001)
+    rho = theory.rho_t(t, 0.999)
+    square = theory.adaptive_lr_square_variance(t, 0.999)
+    np.testing.assert_array_equal(np.isinf(square), rho <= 4)
+    # the delta method for psi = sqrt(psi^2): Var[psi] ~ Var[psi^2] / (4 E[psi^2]), E[psi^2] = rho / (rho - 2)
+    delta = square / (4 * rho / (rho - 2))
+    above = rho > 4
+    np.testing.assert_allclose(delta[above], theory.adaptive_lr_variance_approx(t, 0.999)[above], rtol=1e-12)
+    # against a sample where the fourth moment of psi^2 is finite (rho > 8): t = 30, rho = 29.6
+    rho_30, sigma = theory.rho_t(30, 0.999), 0.5
+    psi_squared = rho_30 / (sigma**2 * np.random.default_rng(1).chisquare(rho_30, 2_000_000))
+    assert psi_squared.var() == pytest.approx(theory.adaptive_lr_square_variance(30, 0.999, sigma), rel=0.02)
+
+
+@pytest.mark.parametrize(
+    "call", [lambda: theory.adaptive_lr_variance_exact(3, 0.999, sigma=0.0),
+             lambda: theory.adaptive_lr_square_variance(3, 0.999, sigma=-1.0)]
+)
+def test_exact_variances_name_a_bad_sigma(call):
+    with pytest.raises(ValueError, match="sigma"):
+        call()
+
+
+@pytest.mark.parametrize("beta_2, sma_threshold", [(0.9, 5.0), (0.99, 6.0), (0.999, 5.0), (0.9, 18.0)])
+def test_radam_multiplier_is_r_t_from_the_first_adaptive_step_and_0_before(beta_2, sma_threshold):
+    first = theory.first_adaptive_step(beta_2, sma_threshold)
+    t = np.arange(1, first + 40)
+    rho_max = 2 / (1 - beta_2) - 1
+    r_direct = [
+        math.sqrt((r - 4) * (r - 2) * rho_max / ((rho_max - 4) * (rho_max - 2) * r)) if s >= first else 0.0
+        for s, r in zip(t, theory.rho_t(t, beta_2))
+    ]
+    np.testing.assert_allclose(theory.radam_multiplier(t, beta_2, sma_threshold), r_direct, rtol=1e-12, atol=0)
+    assert theory.radam_multiplier(first - 1, beta_2, sma_threshold) == 0.0 < theory.radam_multiplier(first, beta_2,
+                                                                                                     sma_threshold)
+
+
+@pytest.mark.parametrize("beta_2, sma_threshold", [(0.9, 5.0), (0.95, 6.0), (0.99, 5.0)])
+def test_matching_linear_warmup_minimises_the_squared_error_by_brute_force(beta_2, sma_threshold):
+    horizon = math.ceil(5 / (1 - beta_2))
+    a = [float(theory.radam_multiplier(t, beta_2, sma_threshold)) for t in range(1, horizon + 1)]
+    errors = {w: sum((min(1.0, t / w) - a[t - 1]) ** 2 for t in range(1, horizon + 1)) for w in range(1, horizon + 1)}
+    best = min(errors, key=errors.get)
+    assert theory.matching_linear_warmup(beta_2, sma_threshold) == best
+    assert errors[best] < min(errors[best - 1], errors[best + 1])  # a strict minimum: not a tie of rounding
+
+
+def test_matching_linear_warmup_refuses_a_threshold_rho_t_never_reaches():
+    with pytest.raises(ValueError, match=r"sma_threshold must be below rho_inf = 19"):
+        theory.matching_linear_warmup(0.9, 20.0)
+
+
+def _log_gamma_high_precision(x):
+    """log Gamma(x) in 60-digit decimals: Stirling's series to B_28 / x^27 after shifting x above 30."""
+    from decimal import Decimal, localcontext
+    from fractions import Fraction
+
+    with localcontext() as context:
+        context.prec = 60
+        bernoulli = [Fraction(1)]
+        for m in range(1, 29):
+            bernoulli.append(-sum(math.comb(m + 1, k) * bernoulli[k] for k in range(m)) / (m + 1))
+        x, shift = Decimal(x), Decimal(0)
+        while x < 30:  # Gamma(x) = Gamma(x + 1) / x
+            shift += x.ln()
+            x += 1
+        pi = Decimal("3.141592653589793238462643383279502884197169399375105820974944592")
+        total = (x - Decimal("0.5")) * x.ln() - x + (2 * pi).ln() / 2
+        for k in range(1, 15):
+            b = bernoulli[2 * k]
+            total += Decimal(b.numerator) / Decimal(b.denominator) / (2 * k * (2 * k - 1) * x ** (2 * k - 1))
+        return total - shift
+
+
+@pytest.mark.parametrize("t", [3, 5, 8, 20, 150, 208, 260, 1000, 5000, 20000])
+def test_exact_variance_against_60_digit_log_gamma(t):
+    # Var[psi] = x / (x - 1) - x (Gamma(x - 1/2) / Gamma(x))^2 with x = rho_t / 2, in 60 digits: no cancellation
+    # left. The package keeps 12 digits on both sides of its switch at rho = 200 (x = 100), where the series'
+    # truncation and the direct difference of log-gammas each lose a few: tolerance 1e-11, 5e-11 next to it.
+    from decimal import Decimal, localcontext
+
+    rho = float(theory.rho_t(t, 0.999))
+    with localcontext() as context:
+        context.prec = 60
+        x = Decimal(rho) / 2
+        ratio = (2 * (_log_gamma_high_precision(x - Decimal("0.5")) - _log_gamma_high_precision(x))).exp()
+        expected = float(x / (x - 1) - x * ratio)
+    tolerance = 5e-11 if 150 < rho < 250 else 1e-11
+    assert theory.adaptive_lr_variance_exact(t, 0.999) == pytest.approx(expected, rel=tolerance, abs=0)
+
+
+def test_the_functions_of_t_warn_about_nothing_where_rho_t_is_at_most_4():
+    # NaN and inf are the documented values there (r_t, the variances): computed without a RuntimeWarning
+    import warnings
+
+    t = np.arange(1, 60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for beta_2 in (0.6, 0.9, 0.999):
+            theory.rectification(t, beta_2)
+            theory.radam_multiplier(t, beta_2, 4.0)
+            theory.adaptive_lr_variance_approx(t, beta_2)
+            theory.adaptive_lr_variance_approx(t, beta_2, rectified=True)
+            theory.adaptive_lr_variance_exact(t, beta_2)
+            theory.adaptive_lr_square_variance(t, beta_2)
+            theory.adaptive_lr_variance(5, beta_2, samples=10, rectified=True)
+
+
+def test_at_rho_t_exactly_4_the_approximation_is_nan_and_the_square_variance_inf():
+    # beta_2 = 0.6: rho_inf = 4, and rho_t reaches it (rounded) by t = 1000
+    assert theory.rho_t(1000, 0.6) == 4.0
+    assert math.isnan(theory.adaptive_lr_variance_approx(1000, 0.6))
+    assert math.isnan(theory.rectification(1000, 0.6))
+    assert theory.adaptive_lr_square_variance(1000, 0.6) == math.inf
+
+
+def test_rectified_monte_carlo_is_the_plain_one_times_r_t_squared():
+    plain = theory.adaptive_lr_variance(30, 0.9, samples=500, seed=4)
+    rectified = theory.adaptive_lr_variance(30, 0.9, samples=500, seed=4, rectified=True)
+    np.testing.assert_allclose(rectified, plain * theory.rectification(np.arange(1, 31), 0.9) ** 2, rtol=1e-14)
+    assert np.isnan(rectified[:4]).all() and np.isfinite(rectified[4:]).all()
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: theory.adaptive_lr_variance(10, 1.5), r"^beta_2 must be in \[0, 1\), got 1\.5"),
+        (lambda: theory.adaptive_lr_variance_exact(10, 0.9, sigma=0.0), r"^sigma must be > 0, got 0\.0"),
+        (lambda: theory.adaptive_lr_square_variance(10, 0.9, sigma=-1.0), r"^sigma must be > 0, got -1\.0"),
+        (lambda: theory.radam_multiplier(10, 0.9, 3.0), r"^sma_threshold must be >= 4"),
+    ],
+)
+def test_bad_arguments_are_named_exactly(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

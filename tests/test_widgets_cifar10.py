@@ -9,22 +9,19 @@ import numpy as np
 import pytest
 
 from radam import widgets
+from results_files import record, results_json, write_results_json
 from radam.widgets.core import FigureDashboard
 
 
 def write_results(folder, arms=("adam", "radam-blog"), seeds=(0, 1, 2), epochs=4):
     """A results.json as radam.cifar10 writes it, with known validation accuracies (no TensorFlow needed)."""
     records = [
-        {"arm": arm, "seed": seed, "epoch": epoch, "val_accuracy": 0.1 * epoch + 0.01 * seed + 0.3 * i}
+        record(arm, seed, epoch, val_accuracy=0.1 * epoch + 0.01 * seed + 0.3 * i)
         for seed in seeds
         for i, arm in enumerate(arms)
         for epoch in range(1, epochs + 1)
     ]
-    folder.mkdir(parents=True, exist_ok=True)
-    saved = {"settings": {"epochs": epochs, "steps_per_epoch": 10}, "arms": [{"name": arm} for arm in arms],
-             "runs": [], "records": records}
-    (folder / "results.json").write_text(json.dumps(saved))
-    return folder
+    return write_results_json(folder, results_json(records, arms, seeds, epochs))
 
 
 def test_cifar10_dashboard_is_built_without_tensorflow_and_previews_the_schedule(tmp_path):
@@ -84,28 +81,16 @@ def test_without_a_kernel_the_app_shows_the_reference_runs_curves(tmp_path):
     assert experiment.figure.axes[0].get_title() == "Reference run: validation accuracy"
 
 
-def test_reference_curves_match_results_curves(tmp_path):
-    """saved_curves reads a results folder as Results.curves does (here against the real class)."""
-    from radam.cifar10 import Results, get_arm
+def test_a_results_folder_shows_as_its_results_do(tmp_path):
+    """A folder is read with Results.load (NumPy only): it shows as the Results object it holds."""
+    from radam.cifar10 import Results
 
-    arms = [get_arm("adam"), get_arm("radam-blog")]
-    records = [
-        {"arm": arm.name, "seed": seed, "epoch": epoch, "val_accuracy": 0.05 * epoch - 0.01 * seed + 0.2 * i}
-        for seed in (3, 5)
-        for i, arm in enumerate(arms)
-        for epoch in range(1, 4 if seed == 3 else 3)  # seed 5 has fewer epochs: only the common ones count
-    ]
-    results = Results(arms, {"epochs": 3, "steps_per_epoch": 10}, records)
-    (tmp_path / "results.json").write_text(json.dumps(results.to_json()))
-    expected = results.curves()
-    for given in (results, tmp_path):
-        got = widgets.saved_curves(given)
-        assert list(got) == list(expected)
-        for arm in expected:
-            np.testing.assert_array_equal(got[arm][0], expected[arm][0])
-            np.testing.assert_array_equal(got[arm][1], expected[arm][1])
-    shown = widgets.cifar10_experiment(results=results)
-    assert "2 seeds, 2 epochs" in shown.caption.value
+    folder = write_results(tmp_path / "reference", seeds=(3, 5))
+    results = Results.load(folder)
+    from_folder, from_results = widgets.cifar10_experiment(results=folder), widgets.cifar10_experiment(results=results)
+    assert from_folder.image.value == from_results.image.value
+    assert from_folder.caption.value == from_results.caption.value
+    assert "2 seeds, 4 epochs" in from_results.caption.value
 
 
 def test_results_without_records_are_refused(tmp_path):
@@ -137,3 +122,143 @@ def test_cifar10_dashboard_trains_both_arms_with_progress(tmp_path):
     left = experiment.figure.axes[0]  # the live curves replace the reference run's
     assert left.get_title() == "Validation accuracy (32 test images)"
     assert [t.get_text() for t in left.get_legend().get_texts()] == ["Adam", "RAdam"]
+
+
+# The explorer of committed runs (radam.widgets.cifar10_runs): the static page's CIFAR-10 controls
+
+
+def write_arms(folder, arms, seeds, epochs=3):
+    """A results folder with ``arms`` (full Arm configs); val_accuracy = 0.1 * epoch + 0.01 * seed + lr."""
+    records = [
+        record(arm["name"], seed, epoch, val_accuracy=0.1 * epoch + 0.01 * seed + arm["learning_rate"])
+        for seed in seeds
+        for arm in arms
+        for epoch in range(1, epochs + 1)
+    ]
+    content = results_json(records, [arm["name"] for arm in arms], seeds, epochs)
+    content["arms"] = [dict(arm) for arm in arms]
+    return write_results_json(folder, content)
+
+
+ADAM = {"name": "adam", "optimizer": "adam", "learning_rate": 1e-3}
+WARMUP = {"name": "adam-warmup", "optimizer": "adam", "learning_rate": 1e-3, "warmup_steps": 20.0}
+RADAM = {"name": "radam", "optimizer": "radam", "learning_rate": 1e-3}
+
+
+def swept(arm, lr):
+    return {**arm, "name": f"{arm['name']}-lr{lr:g}", "learning_rate": lr}
+
+
+def committed(tmp_path, sweep_arms=(ADAM, WARMUP, RADAM)):
+    from radam.cifar10 import Results
+
+    reference = write_arms(tmp_path / "reference", [ADAM, WARMUP, RADAM], seeds=(0, 1, 2))
+    sweep = write_arms(tmp_path / "sweep", [swept(a, lr) for a in sweep_arms for lr in (1e-5, 1e-2)], seeds=(0, 1))
+    return [Results.load(reference), Results.load(sweep)]
+
+
+def test_committed_runs_are_grouped_by_base_arm_rate_and_seed(tmp_path):
+    from radam.widgets.cifar10_runs import MEAN, base_name, committed_runs_explorer
+
+    assert [base_name(n) for n in ("radam-lr0.003", "adam-warmup-lr1e-05", "adam-warmup")] == ["radam", "adam-warmup",
+                                                                                               "adam-warmup"]
+    explorer = committed_runs_explorer(committed(tmp_path))
+    assert explorer.rates == [1e-5, 1e-3, 1e-2] and explorer.seeds == [0, 1, 2]
+    controls = explorer.dashboard.controls
+    assert [label for label, _ in controls["learning_rate"].options] == ["1e-05", "0.001", "0.01"]
+    assert controls["learning_rate"].index == 1  # the book's rate first
+    # seed 2 was run at 1e-3 only: it counts in the mean there, but is no option of its own
+    assert [label for label, _ in controls["seed"].options] == ["mean over seeds", "seed 0", "seed 1"]
+    assert [label for label, _ in controls["arm"].options] == ["adam", "adam-warmup", "radam"]
+    epochs, mean, low, high = explorer.curve("radam", 1e-3, MEAN)
+    np.testing.assert_allclose(mean, 0.1 * np.arange(1, 4) + 0.01 + 1e-3)  # seeds 0, 1, 2
+    np.testing.assert_allclose(high - low, 0.02)
+    epochs, one, low, high = explorer.curve("adam-warmup", 1e-2, 1)
+    np.testing.assert_allclose(one, 0.1 * np.arange(1, 4) + 0.01 + 1e-2)
+    np.testing.assert_array_equal(epochs, [1, 2, 3])
+
+
+def test_committed_runs_follow_each_records_seed_and_leave_out_runs_still_training(tmp_path):
+    """Records in any order; a seed with fewer epochs than the results' settings is still training."""
+    import random
+
+    from radam.cifar10 import Results
+    from radam.widgets.cifar10_runs import committed_runs
+
+    folder = write_arms(tmp_path / "mixed", [ADAM], seeds=(0, 1, 2))
+    content = json.loads((folder / "results.json").read_text())
+    content["records"] = [r for r in content["records"] if not (r["seed"] == 1 and r["epoch"] == 3)]
+    random.Random(0).shuffle(content["records"])
+    write_results_json(folder, content)
+    runs, styles = committed_runs([Results.load(folder)], ("adam",))
+    assert sorted(runs) == [("adam", 1e-3, 0), ("adam", 1e-3, 2)]
+    np.testing.assert_allclose(runs[("adam", 1e-3, 2)][1], 0.1 * np.arange(1, 4) + 0.02 + 1e-3)
+
+
+def test_every_control_of_the_committed_runs_explorer_changes_the_picture(tmp_path):
+    explorer = committed_runs_explorer_of(tmp_path)
+    shown = explorer.dashboard.picture
+    first = shown(arm=0, learning_rate=1, seed=0)
+    assert first != shown(arm=2, learning_rate=1, seed=0)
+    assert first != shown(arm=0, learning_rate=2, seed=0)
+    assert first != shown(arm=0, learning_rate=1, seed=1)
+    assert first[0] == shown(arm=2, learning_rate=2, seed=2)[0]  # one background under every setting
+    assert len(explorer.dashboard.unique_pictures) == 1 + 3 * 3 * 3
+
+
+def committed_runs_explorer_of(tmp_path):
+    from radam.widgets.cifar10_runs import committed_runs_explorer
+
+    return committed_runs_explorer(committed(tmp_path))
+
+
+def test_committed_runs_take_chapter_8s_colours(tmp_path):
+    """One colour per optimizer, as in chapter 8: Adam blue, the warmup green, RAdam vermillion."""
+    from radam import plotting
+
+    styles = committed_runs_explorer_of(tmp_path).styles
+    assert {arm: style["color"] for arm, style in styles.items()} == {
+        "adam": plotting.COLORS["Adam"], "adam-warmup": plotting.COLORS["Adam + warmup"],
+        "radam": plotting.COLORS["RAdam"],
+    }
+
+
+def test_committed_runs_explorer_refuses_what_it_cannot_show(tmp_path):
+    from radam.cifar10 import Results
+    from radam.widgets.cifar10_runs import committed_runs_explorer
+
+    results = committed(tmp_path)
+    with pytest.raises(ValueError, match=r"arms \['sgd'\] have no complete run"):
+        committed_runs_explorer(results, arms=("adam", "sgd"))
+    with pytest.raises(ValueError, match="arms must be a non-empty sequence"):
+        committed_runs_explorer(results, arms="adam")
+    other = write_arms(tmp_path / "other", [{**swept(ADAM, 1e-2), "beta_2": 0.99}], seeds=(5,))
+    with pytest.raises(ValueError, match="the runs of 'adam' at learning_rate 0.01 differ in other settings"):
+        committed_runs_explorer(results + [Results.load(other)])
+    lonely = write_arms(tmp_path / "lonely", [swept(ADAM, 0.1)], seeds=(7,))
+    with pytest.raises(ValueError, match="no seed was run for every arm"):
+        committed_runs_explorer(results + [Results.load(lonely)])
+
+
+def test_the_book_s_committed_runs_feed_the_explorer():
+    """The chapter's explorer over the reference run and the learning-rate sweep, checked against Results.curves."""
+    from radam.cifar10 import load_book_results
+    from radam.widgets.cifar10_runs import MEAN, committed_runs_explorer
+
+    reference, sweep = load_book_results("reference", "book/results"), load_book_results("lr-sweep", "book/results")
+    explorer = committed_runs_explorer([reference, sweep])
+    assert explorer.arms == ("adam", "adam-warmup", "radam")
+    assert explorer.rates == sorted({arm.learning_rate for arm in sweep.arms} | {1e-3})
+    np.testing.assert_allclose(explorer.curve("radam", 1e-3, MEAN)[1], reference.curves()["radam"][1].mean(axis=0))
+    np.testing.assert_allclose(explorer.curve("adam-warmup", 1e-2, 1)[1], sweep.curves()["adam-warmup-lr0.01"][1][1])
+
+
+def test_the_live_app_uses_chapter_8s_colours_and_short_readouts(tmp_path):
+    from radam import plotting
+
+    folder = write_arms(tmp_path / "reference", [ADAM, WARMUP, RADAM], seeds=(0,))
+    experiment = widgets.cifar10_experiment(results=folder)
+    colours = [line.get_color() for line in experiment.figure.axes[0].lines]
+    assert colours == [plotting.COLORS["Adam"], plotting.COLORS["Adam + warmup"], plotting.COLORS["RAdam"]]
+    assert experiment.controls["min_lr"].readout_format == experiment.controls["one_minus_beta_2"].readout_format
+    assert experiment.controls["min_lr"].readout_format == ".2e"  # d3: 1e-5 shows "1.00e-5", not "0.0000100"

@@ -10,60 +10,66 @@ from the schedule (``adam``, ``adam-blog``, ``adam-warmup``, ``radam``, ``radam-
 Every arm of a seed starts from the same weights and sees the same batches; results are written after every
 epoch (``DIR/results.json`` and ``DIR/results.csv``) and a rerun of the same command resumes where it stopped.
 
-One idea per module: ``data`` (finding and safely reading the batch files), ``model`` (the CNN), ``arms``
-(optimizer arms), ``results`` (records, results files, summary table), ``runner`` (the resumable training
-loop), ``provenance`` (what made a results folder, and the fingerprint of what determines its numbers),
-``analysis`` (comparisons against the seed spread), ``figures``, ``full_run`` (chapter 8's full experiment,
-safe to start in Colab) and ``__main__`` (the command line, also ``radam.cifar10.main``).
+One idea per module: ``data`` (finding the batch files) and ``unpickle`` (reading them safely), ``model`` (the
+CNN and each seed's initial weights), ``arms`` (optimizer arms), ``results`` (records, results files, summary
+table), ``schema`` (what a results.json must hold, checked on reading), ``store`` (a results folder on disk:
+lock, atomic writes, checkpoints), ``pipeline`` (batch order and tf.data batches), ``progress`` (the progress
+line), ``runner`` (the settings and the resumable training loop), ``provenance`` (what made a results folder,
+and the fingerprint of what determines its numbers), ``analysis`` (comparisons against the seed spread),
+``figures``, ``full_run`` (chapter 8's full experiment, safe to start in Colab) and ``__main__`` (the command
+line, also ``radam.cifar10.main``). The names below are imported at first
+use: ``arms``, ``results``, ``schema``, ``store``, ``provenance``, ``analysis``, ``data`` and ``figures`` need
+NumPy (and Matplotlib) only; the modules that train import Keras.
 """
 
-from radam.cifar10.arms import NAMED_ARMS, Arm, get_arm, parse_arm
-from radam.cifar10.data import (
-    CIFAR10_SHA256,
-    CIFAR10_URL,
-    CLASS_NAMES,
-    DOWNLOAD_TIMEOUT_S,
-    TEST_FILE,
-    TRAIN_FILES,
-    CIFAR10FileError,
-    DataInfo,
-    load_cifar10,
-)
-from radam.cifar10.model import build_model
-from radam.cifar10.results import RECORD_FIELDS, Results, format_summary, load_book_results, summary_table
-from radam.cifar10.runner import _digest, run_experiment
-from radam.keras import RAdam, WarmupThenLinearDecay
+import importlib
 
-__all__ = [
-    "Arm",
-    "CIFAR10FileError",
-    "CIFAR10_SHA256",
-    "CIFAR10_URL",
-    "CLASS_NAMES",
-    "DOWNLOAD_TIMEOUT_S",
-    "DataInfo",
-    "NAMED_ARMS",
-    "RECORD_FIELDS",
-    "Results",
-    "TEST_FILE",
-    "TRAIN_FILES",
-    "build_model",
-    "format_summary",
-    "get_arm",
-    "load_book_results",
-    "load_cifar10",
-    "main",
-    "parse_arm",
-    "run_experiment",
-    "summary_table",
-]
+_HOMES = {
+    "Arm": "arms",
+    "NAMED_ARMS": "arms",
+    "get_arm": "arms",
+    "parse_arm": "arms",
+    "CIFAR10FileError": "data",
+    "CIFAR10_SHA256": "data",
+    "CIFAR10_URL": "data",
+    "CLASS_NAMES": "data",
+    "DOWNLOAD_TIMEOUT_S": "data",
+    "DataInfo": "data",
+    "TEST_FILE": "data",
+    "TRAIN_FILES": "data",
+    "load_cifar10": "data",
+    "build_model": "model",
+    "RECORD_FIELDS": "results",
+    "Results": "results",
+    "ResultsError": "schema",
+    "format_summary": "results",
+    "load_book_results": "results",
+    "summary_table": "results",
+    "FolderInUse": "store",
+    "RunSettings": "runner",
+    "run_experiment": "runner",
+    "main": "__main__",
+}
+"""Where each public name lives: imported at first use, so that reading results needs NumPy only."""
+_MODULES = (
+    "analysis", "arms", "data", "figures", "full_run", "live_check", "live_slice", "model", "pipeline", "progress",
+    "provenance", "results", "runner", "schema", "stats", "store", "unpickle",
+)
+
+__all__ = sorted(_HOMES)
 
 
 def __getattr__(name):
-    # main lives in __main__.py; importing it lazily keeps ``python -m radam.cifar10`` from finding the module
-    # already imported (runpy warns about that) while ``from radam.cifar10 import main`` still works.
-    if name == "main":
-        from radam.cifar10.__main__ import main
-
-        return main
+    # Lazily: ``radam.cifar10.results`` and ``analysis`` import without TensorFlow, and ``python -m radam.cifar10``
+    # does not find its __main__ already imported (runpy warns about that).
+    if name in _HOMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+        globals()[name] = value
+        return value
+    if name in _MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_HOMES) | set(_MODULES))

@@ -5,7 +5,7 @@ import os
 import sys
 
 from radam.cifar10.arms import NAMED_ARMS, get_arm, parse_arm
-from radam.cifar10.data import _one_line
+from radam.cifar10.data import one_line
 from radam.cifar10.results import format_summary, summary_table
 from radam.cifar10.provenance import command_line
 from radam.cifar10.runner import MAX_SEED, run_experiment
@@ -15,7 +15,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with errors on one line (no usage block)."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see --help)\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
 def _whole(minimum, maximum=None):
@@ -116,7 +116,7 @@ def main(argv=None):
             command=command_line(["python", *argv]),
         )
     except (ValueError, OSError) as e:
-        print(f"{parser.prog}: error: {_one_line(e)}", file=sys.stderr)
+        print(f"{parser.prog}: error: {one_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\n{parser.prog}: interrupted; run the same command again to resume", file=sys.stderr)

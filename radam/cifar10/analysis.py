@@ -17,7 +17,8 @@ def final_accuracies(results, arm, metric="val_accuracy", best=False):
     by_seed = {}
     for record in results.records:
         if record["arm"] == arm:
-            by_seed.setdefault(record["seed"], {})[record["epoch"]] = record[metric]
+            value = record[metric]  # None where the run diverged
+            by_seed.setdefault(record["seed"], {})[record["epoch"]] = np.nan if value is None else value
     last = results.settings["epochs"]
     complete = {seed: epochs for seed, epochs in by_seed.items() if len(epochs) >= last}
     if best:
@@ -115,11 +116,14 @@ def learning_rate_sweep(results_list, bases, best=False, seeds=None, metric="val
 
 
 def best_learning_rates(sweep):
-    """{base arm: (learning rate, mean accuracy)} with the highest mean over seeds."""
+    """{base arm: (learning rate, mean accuracy)} with the highest mean over seeds (a rate where a seed's value
+    is not a number, a diverged run, is never the best)."""
     out = {}
     for base, rates in sweep.items():
-        if rates:
-            rate = max(rates, key=lambda lr: np.mean(list(rates[lr].values())))
+        means = {lr: np.mean(list(seeds.values())) for lr, seeds in rates.items()}
+        finite = [lr for lr, mean in means.items() if np.isfinite(mean)]
+        if finite:
+            rate = max(finite, key=means.get)
             out[base] = rate, float(np.mean(list(rates[rate].values())))
     return out
 
@@ -140,10 +144,15 @@ def untrained_rates(loss_sweep, classes=10, within=0.01):
     ln(classes)}, ``loss_sweep`` being :func:`learning_rate_sweep` of ``train_loss``.
 
     A cross-entropy of ln(classes) is what a network that gives every class the same probability scores: a run
-    that ends there has stopped learning (a learning rate too high for it), whatever its accuracy."""
+    that ends there has stopped learning (a learning rate too high for it), whatever its accuracy; so has a run
+    whose loss is not a number (it diverged)."""
     chance = np.log(classes)
+
+    def untrained(loss):
+        return not np.isfinite(loss) or abs(loss - chance) < within
+
     return {
-        base: [lr for lr, seeds in rates.items() if all(abs(loss - chance) < within for loss in seeds.values())]
+        base: [lr for lr, seeds in rates.items() if all(map(untrained, seeds.values()))]
         for base, rates in loss_sweep.items()
     }
 

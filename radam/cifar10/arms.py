@@ -3,14 +3,15 @@
 import dataclasses
 import re
 
-import keras
-
 from radam import schedules
 from radam._validate import check_beta, check_blog_schedule, check_non_negative
-from radam.keras import RAdam, WarmupThenLinearDecay
 
 
 _ARM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+MAX_NAME = 100
+"""The longest arm name: it names checkpoint files (with their temporary names, well under 255 bytes)."""
+FLOAT32_MAX = 3.4028234663852886e38
+"""The largest float32, the model's number format: a larger learning rate is infinite there."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,12 +37,16 @@ class Arm:
     momentum: float = 0.9
 
     def __post_init__(self):
-        if not isinstance(self.name, str) or not _ARM_NAME.fullmatch(self.name):
-            raise ValueError(f"arm name must be letters, digits and . _ + - (no spaces), got {self.name!r}")
+        if not isinstance(self.name, str) or not _ARM_NAME.fullmatch(self.name) or len(self.name) > MAX_NAME:
+            raise ValueError(
+                f"arm name must be 1 to {MAX_NAME} letters, digits and . _ + - (no spaces), got {self.name!r:.120}"
+            )
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(map(repr, OPTIMIZERS))}, got {self.optimizer!r}")
         set_ = object.__setattr__
         set_(self, "learning_rate", check_non_negative("learning_rate", self.learning_rate))
+        if self.learning_rate > FLOAT32_MAX:
+            raise ValueError(f"learning_rate must be at most {FLOAT32_MAX:.4g} (float32), got {self.learning_rate!r}")
         set_(self, "beta_1", check_beta("beta_1", self.beta_1))
         set_(self, "beta_2", check_beta("beta_2", self.beta_2))
         blog = check_blog_schedule(self.learning_rate, self.total_steps, self.warmup_proportion, self.min_lr)
@@ -65,7 +70,11 @@ class Arm:
         return schedule(t)
 
     def make_optimizer(self):
-        """A fresh Keras optimizer for this arm."""
+        """A fresh Keras optimizer for this arm (Keras is imported here: an Arm is data until it trains)."""
+        import keras
+
+        from radam.keras import RAdam, WarmupThenLinearDecay
+
         if self.optimizer == "radam":
             learning_rate = self.learning_rate
             if self.warmup_steps:

@@ -6,8 +6,9 @@ the CPU time), :func:`folders` keeps the runs and the CIFAR-10 archive on Google
 :class:`Progress` prints, after every epoch, how much is done and how long the rest will take.
 """
 
-import json
 import os
+
+from radam.cifar10 import schema
 
 FULL_ARMS = ("adam", "adam-warmup", "radam", "radam-blog", "adam-blog", "sgd")
 FULL_SEEDS = (0, 1, 2)
@@ -26,6 +27,8 @@ def check_device(gpus, allow_cpu, images_per_second):
     ``images_per_second`` is a CPU's training rate (chapter 8 takes the reference run's); the estimate is
     the full experiment's images divided by it.
     """
+    if not isinstance(allow_cpu, bool):
+        raise ValueError(f"allow_cpu must be True or False, got {allow_cpu!r}")
     if gpus or allow_cpu:
         return
     if not images_per_second > 0:
@@ -52,10 +55,10 @@ def folders(save_to_drive, drive_root="/content/drive/MyDrive/radam-book", home=
 
 
 def _epochs_saved(out_dir):
+    """How many epochs out_dir's results hold (0 where it has none yet); a damaged folder raises ResultsError."""
     try:
-        with open(os.path.join(out_dir, "results.json"), encoding="utf-8") as f:
-            return len(json.load(f)["records"])
-    except (OSError, ValueError, KeyError):
+        return len(schema.read(out_dir)["records"])
+    except FileNotFoundError:
         return 0
 
 
@@ -65,17 +68,23 @@ class Progress:
     (a resumed run) count as done."""
 
     def __init__(self, total_epochs, out_dir=None, write=print):
+        if isinstance(total_epochs, bool) or not isinstance(total_epochs, int) or total_epochs < 1:
+            raise ValueError(f"total_epochs must be a whole number >= 1, got {total_epochs!r}")
         self.total, self.done = total_epochs, _epochs_saved(out_dir) if out_dir else 0
         self.seconds, self.write = [], write
 
     def __call__(self, record):
         self.done += 1
         self.seconds.append(record["train_time_s"] + record["eval_time_s"])
-        left = (self.total - self.done) * sum(self.seconds) / len(self.seconds) / 3600
-        line = (
-            f"{record['arm']} seed {record['seed']} epoch {record['epoch']}: {self.done}/{self.total} epochs of "
-            f"the experiment done ({self.done / self.total:.0%}), about {left:.1f} hours left"
-        )
+        left = max(self.total - self.done, 0) * sum(self.seconds) / len(self.seconds) / 3600
+        line = f"{record['arm']} seed {record['seed']} epoch {record['epoch']}: "
+        if self.done > self.total:  # the folder holds more than this experiment plans (other runs too)
+            line += f"{self.done} epochs in the folder, more than the {self.total} of the experiment"
+        else:
+            line += (
+                f"{self.done}/{self.total} epochs of the experiment done ({self.done / self.total:.0%}), "
+                f"about {left:.1f} hours left"
+            )
         if len(self.seconds) == 1:
             line += f" (the first epoch here took {self.seconds[0]:.0f} s; the runs resume after an interruption)"
         self.write(line)

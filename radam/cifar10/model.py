@@ -1,6 +1,7 @@
 """The blog's CIFAR-10 CNN."""
 
 import keras
+import tensorflow as tf
 from keras import layers
 
 
@@ -30,3 +31,11 @@ def build_model(mixed_precision=False):
         layers.Dense(10, activation="softmax", dtype="float32"),
     ]
     return keras.Sequential(stack, name="blog_cnn")
+
+
+def initial_weights(seed, mixed_precision=False, strategy=None):
+    """All variables of the blog's CNN built after ``keras.utils.set_random_seed(seed)``: the weights and the
+    dropout seed states every arm of that seed starts from (NumPy arrays)."""
+    keras.utils.set_random_seed(seed)
+    with (strategy or tf.distribute.get_strategy()).scope():
+        return [v.numpy() for v in build_model(mixed_precision).variables]

@@ -12,6 +12,9 @@ numbers still come from this code:
   steps on a fixed variable, at early and late steps of the schedule). A refactor that keeps behaviour keeps
   the fingerprint; a change of an arm, the model, the data order or the update rule changes it.
   :func:`stale_parts` compares two fingerprints and names what differs.
+
+Reading provenance needs only NumPy; computing a fingerprint imports Keras where it builds the model or an
+optimizer.
 """
 
 import datetime
@@ -22,8 +25,9 @@ import platform
 import shlex
 import subprocess
 
-import keras
 import numpy as np
+
+from radam.cifar10.arms import NAMED_ARMS, Arm, sweep_name
 
 PROBE_STEPS = (1, 2, 3, 4, 5, 6, 7, 50, 51, 500, 501, 2000, 2001, 2800, 2801, 6000)
 """The steps t at which :func:`update_probe` applies a gradient: the SGD fallback, the first rectified steps,
@@ -34,6 +38,14 @@ differed from the recorded commit."""
 PROBE_RTOL = 1e-4
 """How far a probe may move before it counts as a changed update rule: float32 rounding differs between CPUs
 by about 1e-7 relative; a changed rate, beta, schedule or rectification moves the probe by far more."""
+
+
+def digest(arrays):
+    """A 16-hex-digit SHA-256 of the bytes of ``arrays`` (NumPy arrays or array-likes), in order."""
+    sha = hashlib.sha256()
+    for array in arrays:
+        sha.update(np.ascontiguousarray(array).tobytes())
+    return sha.hexdigest()[:16]
 
 
 def _sha(obj):
@@ -62,6 +74,7 @@ def _cpu():
 
 def provenance(command, started, finished, wall_time_s):
     """One invocation of the runner: command, commit, versions, machine and times (ISO 8601 UTC)."""
+    import keras
     import tensorflow as tf
 
     from radam import __version__ as radam_version
@@ -116,6 +129,8 @@ def update_probe(arm):
     Before each step the optimizer's step counter is set to t - 1, so its schedule and rectification act as
     at step t; the gradients are fixed (a sine of the step and the coordinate).
     """
+    import keras
+
     optimizer = arm.make_optimizer()
     variable = keras.Variable(np.linspace(-1.0, 1.0, 8, dtype="float32"))
     optimizer.build([variable])
@@ -149,9 +164,9 @@ def command_line(argv):
 
 def batch_order_digest(seed, n_train, epochs=3):
     """A digest of the order of the first ``epochs`` epochs of seed ``seed`` (the runner's shuffling rule)."""
-    from radam.cifar10.runner import _digest, epoch_order
+    from radam.cifar10 import pipeline
 
-    return _digest([epoch_order(seed, epoch, n_train) for epoch in range(1, epochs + 1)])
+    return digest([pipeline.epoch_order(seed, epoch, n_train) for epoch in range(1, epochs + 1)])
 
 
 def fingerprint(arms, source, batch_size, seeds):
@@ -169,31 +184,39 @@ def fingerprint(arms, source, batch_size, seeds):
 
 def initial_weights_digest(seed):
     """A digest of the initial weights (and dropout seed states) the runner gives every arm of ``seed``."""
-    from radam.cifar10.runner import _digest, initial_weights
+    from radam.cifar10.model import initial_weights
 
-    return _digest(initial_weights(seed))
+    return digest(initial_weights(seed))
+
+
+def current_arm(arm, steps_per_epoch):
+    """How the current code defines ``arm`` (an Arm read from a results folder).
+
+    An arm named after a named arm, or after a sweep of one (``NAME-lrLR``), is that named arm as
+    :data:`radam.cifar10.arms.NAMED_ARMS` defines it now, at the sweep's rate, with the blog's schedule scaled to
+    ``steps_per_epoch`` where the stored arm's is (``--scale-schedules``); any other arm (a custom one) is its
+    stored definition, which the current Arm must still accept.
+    """
+    base, rate = sweep_name(arm.name)
+    if base not in NAMED_ARMS:
+        return Arm(**arm.config())
+    named = NAMED_ARMS[base] if rate is None else NAMED_ARMS[base].at_learning_rate(rate)
+    scaled = named.scaled(steps_per_epoch)
+    return scaled if arm.total_steps == scaled.total_steps != named.total_steps else named
 
 
 def arms_of(results):
-    """{name: Arm} as the current code defines the arms of ``results``, from the commands that trained them."""
-    from radam.cifar10.__main__ import arms_from_args, parse_args
-
-    current = {}
-    for invocation in results.provenance:
-        args = parse_args(shlex.split(invocation["command"])[3:])
-        arms = arms_from_args(args)
-        if args.scale_schedules:
-            arms = [arm.scaled(results.settings["steps_per_epoch"]) for arm in arms]
-        current.update((arm.name, arm) for arm in arms)
-    return current
+    """{name: Arm} as the current code defines the arms of ``results`` (see :func:`current_arm`), from the
+    arms the results store."""
+    return {arm.name: current_arm(arm, results.settings["steps_per_epoch"]) for arm in results.arms}
 
 
 def stale_parts(results, data_digest=None):
     """What of ``results`` the current code would no longer reproduce: a list of sentences (empty if none).
 
     Compares the stored fingerprint with one computed now: the model, the batch size and order, each seed's
-    initial weights, each arm's definition (as its recorded command defines it today) and update probe (to
-    ``PROBE_RTOL``), and the data when ``data_digest`` (of the arrays the results used) is given.
+    initial weights, each arm's definition (as the current code defines it, :func:`current_arm`) and update
+    probe (to ``PROBE_RTOL``), and the data when ``data_digest`` (of the arrays the results used) is given.
     """
     saved = results.fingerprint
     if not saved:
@@ -204,22 +227,22 @@ def stale_parts(results, data_digest=None):
     if data_digest is not None and data_digest != saved["data"]:
         problems.append(f"the data differ (digest {saved['data']} then, {data_digest} now)")
     n_train = results.settings["data"]["used_train"]
-    for seed, digest in saved["batch_order"].items():
-        if batch_order_digest(int(seed), n_train) != digest:
+    for seed, order in saved["batch_order"].items():
+        if batch_order_digest(int(seed), n_train) != order:
             problems.append(f"the batch order of seed {seed} changed")
-    for seed, digest in saved["initial_weights"].items():
-        if initial_weights_digest(int(seed)) != digest:
+    for seed, weights in saved["initial_weights"].items():
+        if initial_weights_digest(int(seed)) != weights:
             problems.append(f"the initial weights of seed {seed} changed")
     current = arms_of(results)
     for name, stored in saved["arms"].items():
         arm = current.get(name)
         if arm is None:
-            problems.append(f"arm {name!r}: its command no longer defines it")
+            problems.append(f"arm {name!r}: the results' arms do not list it")
             continue
-        from radam.cifar10.arms import Arm
-
         if Arm(**stored["definition"]) != arm:
-            problems.append(f"arm {name!r} is defined differently now ({stored['definition']} then, {arm.config()} now)")
+            problems.append(
+                f"arm {name!r} is defined differently now ({stored['definition']} then, {arm.config()} now)"
+            )
             continue
         probe = np.array(update_probe(arm))
         if not np.allclose(probe, stored["update_probe"], rtol=PROBE_RTOL, atol=1e-7):

@@ -7,12 +7,14 @@ import io
 import json
 import math
 import os
-import time
+import re
 
 import numpy as np
 
 import radam
+from radam.cifar10 import schema
 from radam.cifar10.arms import Arm, book_order
+from radam.cifar10.store import atomic_write
 
 
 RECORD_FIELDS = (
@@ -28,9 +30,11 @@ RECORD_FIELDS = (
     "train_time_s",
     "eval_time_s",
     "images_per_second",
+    "diverged",
 )
 """The columns of results.csv: one record per arm, seed and epoch. learning_rate is lr_t at the epoch's last
-step; images_per_second counts training images over train_time_s."""
+step; images_per_second counts training images over train_time_s; diverged says that a loss or accuracy was
+not finite (it is null then; see :mod:`radam.cifar10.schema`)."""
 
 
 @dataclasses.dataclass
@@ -64,7 +68,8 @@ class Results:
             by_seed = {}
             for record in self.records:
                 if record["arm"] == name:
-                    by_seed.setdefault(record["seed"], {})[record["epoch"]] = record[metric]
+                    value = record[metric]
+                    by_seed.setdefault(record["seed"], {})[record["epoch"]] = math.nan if value is None else value
             if complete_only:
                 by_seed = {seed: epochs for seed, epochs in by_seed.items() if len(epochs) >= self.settings["epochs"]}
             if not by_seed:
@@ -82,6 +87,7 @@ class Results:
 
     def to_json(self):
         return {
+            "schema_version": schema.SCHEMA_VERSION,
             "settings": self.settings,
             "arms": [arm.config() for arm in self.arms],
             "provenance": self.provenance,
@@ -136,27 +142,26 @@ class Results:
 
     def save(self, out_dir):
         """Write out_dir/results.json and out_dir/results.csv, each atomically."""
-        _atomic_write(os.path.join(out_dir, "results.json"), json.dumps(self.to_json(), indent=1).encode())
+        text = json.dumps(self.to_json(), indent=1, allow_nan=False)  # strict JSON: diverged values are null
+        atomic_write(os.path.join(out_dir, "results.json"), text.encode())
         table = io.StringIO()
         writer = csv.DictWriter(table, RECORD_FIELDS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(self.records)
-        _atomic_write(os.path.join(out_dir, "results.csv"), table.getvalue().encode())
+        atomic_write(os.path.join(out_dir, "results.csv"), table.getvalue().encode())
 
     @classmethod
     def load(cls, path):
-        """Results from a results.json file (or the folder holding it)."""
-        if os.path.isdir(path):
-            path = os.path.join(path, "results.json")
-        with open(path, encoding="utf-8") as f:
-            saved = json.load(f)
+        """Results from a results.json file (or the folder holding it), checked in full against the schema
+        (:mod:`radam.cifar10.schema`): a file that breaks it raises ResultsError naming file, record and field."""
+        saved = schema.read(path)
         return cls(
             [Arm(**config) for config in saved["arms"]],
             saved["settings"],
             saved["records"],
             saved["runs"],
-            saved.get("provenance", []),
-            saved.get("fingerprint", {}),
+            saved["provenance"],
+            saved["fingerprint"],
         )
 
 
@@ -168,7 +173,10 @@ the chapters' set-up cell installs (a test keeps it in sync with _config.yml).""
 def load_book_results(name, folder="results"):
     """The book's committed results ``name`` (e.g. "reference"): from ``folder/name`` in a checkout of the book
     (its build); where ``folder`` does not exist (a notebook opened alone, as in Colab), downloaded from
-    ``BOOK_RESULTS_URL``. Raises FileNotFoundError when they are not there."""
+    ``BOOK_RESULTS_URL``. Raises FileNotFoundError when they are not there, ValueError for a name that is not
+    a plain folder name (``../x``)."""
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name) or ".." in name:
+        raise ValueError(f"name must be the name of a folder of the book's results (e.g. 'reference'), got {name!r}")
     local = os.path.join(folder, name)
     if os.path.exists(os.path.join(local, "results.json")):
         return Results.load(local)
@@ -194,7 +202,7 @@ def copy_results(source, target):
     os.makedirs(target, exist_ok=True)
     for name in ("results.json", "results.csv"):
         with open(os.path.join(source, name), "rb") as f:
-            _atomic_write(os.path.join(target, name), f.read())
+            atomic_write(os.path.join(target, name), f.read())
 
 
 def summary_table(results):
@@ -231,39 +239,3 @@ def format_summary(rows):
         best = mean_std(row["best_mean"], row["best_std"])
         lines.append(f"{row['arm']:<14} {row['seeds']:>5} {row['epochs']:>6}   {final:>17}   {best:>17}")
     return "\n".join(lines)
-
-
-PARTIAL_SUFFIX = ".partial"
-"""The suffix of the temporary files that atomic writes rename into place (a kill can leave one behind)."""
-
-
-def _atomic_write(path, data):
-    """Write bytes to a new file next to ``path``, then os.replace it over ``path``: readers see old or new, whole.
-
-    An OSError (a full disk, a read-only folder) names ``path``; the temporary file is removed.
-    """
-    partial = os.path.join(
-        os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.{time.time_ns()}{PARTIAL_SUFFIX}"
-    )
-    try:
-        with open(partial, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(partial, path)
-    except BaseException as error:
-        if os.path.exists(partial):
-            os.unlink(partial)
-        if isinstance(error, OSError):
-            raise OSError(error.errno, f"could not write {path}: {error.strerror or error}") from None
-        raise
-
-
-def remove_partial_files(folder):
-    """Remove the temporary files that a killed atomic write left in ``folder`` (not recursive); their names."""
-    removed = []
-    for name in os.listdir(folder):
-        if name.startswith(".") and (name.endswith(PARTIAL_SUFFIX) or name.endswith(".tmp")):
-            os.unlink(os.path.join(folder, name))
-            removed.append(name)
-    return removed

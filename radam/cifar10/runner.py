@@ -1,168 +1,34 @@
 """The resumable CIFAR-10 runner: every arm of a seed starts from the same weights and sees the same batches;
-a checkpoint per run after every epoch lets a rerun resume where it stopped."""
+a checkpoint per run after every epoch lets a rerun resume where it stopped.
+
+The settings of a call are one frozen :class:`RunSettings`, checked in full before anything is written or
+trained; the folder's files are :mod:`radam.cifar10.store`'s, the batches :mod:`radam.cifar10.pipeline`'s and
+the progress line :mod:`radam.cifar10.progress`'s.
+"""
 
 import dataclasses
-import hashlib
-import io
 import json
 import math
 import os
 import sys
 import time
-import zipfile
-
-try:
-    import fcntl
-except ImportError:  # Windows: no folder lock
-    fcntl = None
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from radam.cifar10 import pipeline, provenance, schema, store
 from radam.cifar10.arms import Arm, get_arm
 from radam.cifar10.data import load_cifar10
-from radam.cifar10.model import build_model
-from radam.cifar10 import provenance
-from radam.cifar10.results import Results, _atomic_write, remove_partial_files
+from radam.cifar10.model import build_model, initial_weights
+from radam.cifar10.progress import ProgressBar
+from radam.cifar10.results import Results
 
 MAX_SEED = 2**32 - 1
 """The largest seed: keras.utils.set_random_seed and NumPy's generators take seeds below 2**32."""
 
 
-class FolderInUse(ValueError):
-    """Another runner holds the results folder's lock."""
-
-
-def _digest(arrays):
-    sha = hashlib.sha256()
-    for array in arrays:
-        sha.update(np.ascontiguousarray(array).tobytes())
-    return sha.hexdigest()[:16]
-
-
-def _save_checkpoint(path, model, meta):
-    """Model variables (weights and dropout seed states), optimizer variables and the run's records, atomically."""
-    arrays = {f"model_{i}": v.numpy() for i, v in enumerate(model.variables)}
-    arrays.update({f"optimizer_{i}": v.numpy() for i, v in enumerate(model.optimizer.variables)})
-    buffer = io.BytesIO()
-    np.savez(buffer, meta=np.array(json.dumps(meta)), **arrays)
-    _atomic_write(path, buffer.getvalue())
-
-
-def _load_checkpoint(path):
-    """(meta, model values, optimizer values) of a checkpoint; a damaged file raises a ValueError naming it."""
-    try:
-        with np.load(path, allow_pickle=False) as saved:
-            meta = json.loads(str(saved["meta"]))
-            model = [saved[f"model_{i}"] for i in range(sum(k.startswith("model_") for k in saved.files))]
-            optimizer = [saved[f"optimizer_{i}"] for i in range(sum(k.startswith("optimizer_") for k in saved.files))]
-    except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError) as e:
-        raise ValueError(
-            f"checkpoint {path} is damaged ({type(e).__name__}: {' '.join(str(e).split())}); rerun with --restart "
-            f"(restart=True) to discard the saved runs, or delete {path} to retrain that run"
-        ) from None
-    return meta, model, optimizer
-
-
-def _lock(out_dir):
-    """Hold out_dir/.lock for this process (released when the process ends), or raise FolderInUse."""
-    handle = open(os.path.join(out_dir, ".lock"), "a+")
-    if fcntl is not None:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise FolderInUse(
-                f"results folder {out_dir} is in use by another runner ({holder}); wait for it to finish, "
-                "or use another --out"
-            ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}, since {provenance.now()}")
-    handle.flush()
-    return handle
-
-
-def initial_weights(seed, mixed_precision=False, strategy=None):
-    """All variables of the blog's CNN built after ``keras.utils.set_random_seed(seed)``: the weights and the
-    dropout seed states every arm of that seed starts from."""
-    keras.utils.set_random_seed(seed)
-    with (strategy or tf.distribute.get_strategy()).scope():
-        return [v.numpy() for v in build_model(mixed_precision).variables]
-
-
-def epoch_order(seed, epoch, n_train):
-    """The order in which epoch ``epoch`` (1-based) of seed ``seed`` visits the training images: a permutation
-    drawn by NumPy's generator seeded with (seed, epoch)."""
-    return np.random.default_rng([seed, epoch]).permutation(n_train)
-
-
-def _assign(variables, values, what):
-    if len(variables) != len(values):
-        raise ValueError(f"{what}: {len(values)} saved values for {len(variables)} variables")
-    for variable, value in zip(variables, values):
-        variable.assign(value)
-
-
-def _batches(x, y, order, batch_size):
-    """tf.data: the rows ``order`` in batches, images scaled to [0, 1] float32, prefetched."""
-    return (
-        tf.data.Dataset.from_tensor_slices(order)
-        .batch(batch_size)
-        .map(
-            lambda rows: (tf.cast(tf.gather(x, rows), tf.float32) / 255.0, tf.gather(y, rows)),
-            num_parallel_calls=tf.data.AUTOTUNE,
-        )
-        .prefetch(tf.data.AUTOTUNE)
-    )
-
-
-class _ProgressBar(keras.callbacks.Callback):
-    """One plain-text line per run, redrawn in place with a carriage return (terminals and notebooks alike)."""
-
-    async_safe = True
-
-    def __init__(self, label, epochs, steps_per_epoch, stream, interval=0.5):
-        super().__init__()
-        self.label, self.epochs, self.steps_per_epoch = label, epochs, steps_per_epoch
-        self.stream, self.interval = stream, interval
-        self.epoch, self.status, self.shown, self.length = 0, "", 0.0, 0
-
-    def draw(self, done, force=False):
-        now = time.monotonic()
-        if not force and now - self.shown < self.interval:
-            return
-        self.shown = now
-        width = 20
-        filled = round(width * done / self.epochs)
-        bar = "#" * filled + "-" * (width - filled)
-        line = f"{self.label} [{bar}] {done:.1f}/{self.epochs} epochs {self.status}"
-        self.stream.write("\r" + line.ljust(self.length))
-        self.stream.flush()
-        self.length = len(line)
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.draw(self.epoch + (batch + 1) / self.steps_per_epoch)
-
-    def end_epoch(self, record):
-        self.epoch = record["epoch"]
-        self.status = (
-            f"| epoch {self.epoch}: loss {record['train_loss']:.3f} acc {record['train_accuracy']:.3f} "
-            f"val_acc {record['val_accuracy']:.3f} lr {record['learning_rate']:.2e} "
-            f"{record['images_per_second']:.0f} img/s"
-        )
-        self.draw(self.epoch, force=True)
-
-    def close(self):
-        self.draw(self.epoch, force=True)
-        self.stream.write("\n")
-        self.stream.flush()
-
-
-def _check_positive_int(name, value, allow_none=False):
+def _positive_int(name, value, allow_none=False):
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -170,10 +36,61 @@ def _check_positive_int(name, value, allow_none=False):
     return int(value)
 
 
-def _prepare_data(data, data_dir, train_limit, test_limit):
+@dataclasses.dataclass(frozen=True)
+class RunSettings:
+    """Everything one :func:`run_experiment` call is asked to do, checked and normalised on creation (a
+    ValueError naming the argument and value): arms become Arms, seeds a tuple of ints, out_dir a path or None.
+    See :func:`run_experiment` for the meaning of each field."""
+
+    arms: tuple
+    epochs: int
+    seeds: tuple = (0,)
+    data_dir: str = None
+    train_limit: int = None
+    test_limit: int = None
+    batch_size: int = 64
+    out_dir: str = None
+    restart: bool = False
+    progress: bool = True
+    mixed_precision: bool = False
+    distribute: bool = False
+    deterministic: bool = False
+    scale_schedules: bool = False
+    command: str = None
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        arms = tuple(arm if isinstance(arm, Arm) else get_arm(arm) for arm in self.arms)
+        names = [arm.name for arm in arms]
+        if not arms or len(set(names)) != len(names):
+            raise ValueError(f"arms must be a non-empty list of distinct arms, got {names}")
+        set_(self, "arms", arms)
+        set_(self, "epochs", _positive_int("epochs", self.epochs))
+        seeds = list(self.seeds)
+        if not seeds or any(
+            isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s <= MAX_SEED for s in seeds
+        ):
+            raise ValueError(f"seeds must be a non-empty list of whole numbers in [0, 2**32), got {seeds!r}")
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"seeds must be distinct, got {seeds!r}")
+        set_(self, "seeds", tuple(int(s) for s in seeds))
+        for name in ("batch_size", "train_limit", "test_limit"):
+            set_(self, name, _positive_int(name, getattr(self, name), allow_none=name != "batch_size"))
+        if self.out_dir is not None:
+            out_dir = os.fspath(self.out_dir) if isinstance(self.out_dir, (str, os.PathLike)) else None
+            if not out_dir:
+                raise ValueError(f"out_dir must be the path of a results folder, got {self.out_dir!r}")
+            if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+                raise ValueError(f"out_dir {out_dir!r} exists and is not a folder")
+            set_(self, "out_dir", out_dir)
+        for name in ("restart", "progress", "mixed_precision", "distribute", "deterministic", "scale_schedules"):
+            set_(self, name, bool(getattr(self, name)))
+
+
+def prepare_data(data, settings):
     """The arrays to train and validate on, and a description of them (with a digest, to recognise them)."""
     if data is None:
-        data, info = load_cifar10(data_dir, with_info=True)
+        data, info = load_cifar10(settings.data_dir, with_info=True)
         source = dataclasses.asdict(info)
         source["folder"] = os.path.basename(source["folder"])  # a name, not a path of this machine
     else:
@@ -183,9 +100,11 @@ def _prepare_data(data, data_dir, train_limit, test_limit):
         if not isinstance(x, np.ndarray) or x.dtype != np.uint8 or x.shape[1:] != (32, 32, 3) or not len(x):
             found = f"{x.dtype} array of shape {x.shape}" if isinstance(x, np.ndarray) else type(x).__name__
             raise ValueError(f"{name} must be uint8 images of shape (N, 32, 32, 3) with N >= 1, got {found}")
-    x_train, y_train = x_train[:train_limit], np.asarray(y_train).reshape(-1)[:train_limit]
-    x_test, y_test = x_test[:test_limit], np.asarray(y_test).reshape(-1)[:test_limit]
-    source.update(used_train=len(x_train), used_test=len(x_test), digest=_digest([x_train, y_train, x_test, y_test]))
+    x_train, y_train = x_train[: settings.train_limit], np.asarray(y_train).reshape(-1)[: settings.train_limit]
+    x_test, y_test = x_test[: settings.test_limit], np.asarray(y_test).reshape(-1)[: settings.test_limit]
+    source.update(
+        used_train=len(x_train), used_test=len(x_test), digest=provenance.digest([x_train, y_train, x_test, y_test])
+    )
     return (x_train, y_train), (x_test, y_test), source
 
 
@@ -201,86 +120,197 @@ def _differences(saved, current, prefix=""):
     return out
 
 
+def _assign(variables, values, what):
+    if len(variables) != len(values):
+        raise ValueError(f"{what}: {len(values)} saved values for {len(variables)} variables")
+    for variable, value in zip(variables, values):
+        variable.assign(value)
+
+
+def _without_place(data):
+    """A data description without where the files were found: runs are the same on the same arrays."""
+    return {k: v for k, v in data.items() if k not in ("folder", "found_via")}
+
+
 class _Experiment:
     """The arrays, settings and files shared by all runs (arm x seed) of one run_experiment call."""
 
-    def __init__(self, data, batch_size, mixed_precision, strategy, out_dir, progress, on_epoch_end):
-        (self.x_train, y_train), (x_test, y_test), self.source = data
-        self.batch_size, self.mixed_precision, self.strategy = batch_size, mixed_precision, strategy
-        self.out_dir, self.progress, self.on_epoch_end = out_dir, progress, on_epoch_end
-        self.steps_per_epoch = math.ceil(len(self.x_train) / batch_size)
+    def __init__(self, settings, data, on_epoch_end):
+        self.settings, self.on_epoch_end = settings, on_epoch_end
+        self.started, self.clock = provenance.now(), time.monotonic()
+        (x_train, y_train), (x_test, y_test), self.source = prepare_data(data, settings)
+        if settings.deterministic:
+            tf.config.experimental.enable_op_determinism()
+        self.strategy = tf.distribute.MirroredStrategy() if settings.distribute else tf.distribute.get_strategy()
+        self.n_train = len(x_train)
+        self.steps_per_epoch = math.ceil(self.n_train / settings.batch_size)
         # Everything a checkpoint must share with this call to be resumed by it (the data by content, not place).
-        identity = {k: v for k, v in self.source.items() if k not in ("folder", "found_via")}
-        self.signature = {"batch_size": batch_size, "data": identity, "mixed_precision": mixed_precision}
+        self.signature = {
+            "batch_size": settings.batch_size,
+            "data": _without_place(self.source),
+            "mixed_precision": settings.mixed_precision,
+        }
         with tf.device("/cpu:0"):
-            self.x_all, self.y_all = tf.constant(self.x_train), tf.constant(y_train)
-            self.test_set = _batches(tf.constant(x_test), tf.constant(y_test), np.arange(len(x_test)), batch_size)
+            self.x_all, self.y_all = tf.constant(x_train), tf.constant(y_train)
+            self.test_set = pipeline.batches(
+                tf.constant(x_test), tf.constant(y_test), np.arange(len(x_test)), settings.batch_size
+            )
+        self.arms = list(settings.arms)
+        if settings.scale_schedules:
+            self.arms = [arm.scaled(self.steps_per_epoch) for arm in self.arms]
+        self.invocation = provenance.provenance(
+            settings.command or provenance.command_line(sys.argv), self.started, self.started, 0.0
+        )
 
     def checkpoint_path(self, arm, seed):
-        return os.path.join(self.out_dir, "checkpoints", f"{arm.name}-seed{seed}.npz") if self.out_dir else None
+        return os.path.join(self.settings.out_dir, store.CHECKPOINTS, store.checkpoint_name(arm.name, seed))
+
+    def results_settings(self):
+        settings = self.settings
+        return dict(
+            self.signature,
+            data=self.source,
+            epochs=settings.epochs,
+            seeds=list(settings.seeds),
+            steps_per_epoch=self.steps_per_epoch,
+            distribute=settings.distribute,
+            deterministic=settings.deterministic,
+            versions={"keras": keras.__version__, "tensorflow": tf.__version__},
+        )
+
+    def saved_results(self):
+        """The folder's Results (less this call's runs with restart), checked against this call; None if none.
+
+        Reads only: every refusal (other data or batch size, an arm defined differently, runs longer than
+        ``epochs``) comes before the runner writes anything.
+        """
+        out_dir = self.settings.out_dir
+        if out_dir is None or not os.path.exists(os.path.join(out_dir, "results.json")):
+            return None
+        saved = Results.load(out_dir)
+        if self.settings.restart:
+            saved.drop(self.arms, self.settings.seeds)
+        mine = {(arm.name, seed) for arm in self.arms for seed in self.settings.seeds}
+        longer = sorted({(r["arm"], r["seed"]) for r in saved.records if (r["arm"], r["seed"]) in mine
+                         and r["epoch"] > self.settings.epochs})
+        if longer:
+            runs = ", ".join(f"{arm} seed {seed}" for arm, seed in longer)
+            raise ValueError(
+                f"the results folder {out_dir} holds more than {self.settings.epochs} epochs of {runs} "
+                f"({saved.settings['epochs']} planned there): run with --epochs {saved.settings['epochs']} "
+                "to resume it, or use another folder"
+            )
+        Results(self.arms, self.results_settings()).keep_saved(saved)  # raises, naming a conflict
+        return saved
+
+    def run_all(self):
+        """Train every run of the call, in the folder (when out_dir is given) or in memory; the Results."""
+        out_dir, seeds = self.settings.out_dir, self.settings.seeds
+        saved = self.saved_results()
+        if out_dir is not None:
+            folders = {out_dir: ("results.json", "results.csv"),
+                       os.path.join(out_dir, store.CHECKPOINTS): {store.checkpoint_name(a.name, s)
+                                                                 for a in self.arms for s in seeds}}
+            for folder, targets in folders.items():
+                store.remove_partial_files(folder, targets)
+            if self.settings.restart:  # this call's runs start afresh; the folder's other arms and seeds stay
+                for path in filter(os.path.exists, [self.checkpoint_path(a, s) for a in self.arms for s in seeds]):
+                    os.remove(path)
+        # Results written to a folder carry the fingerprint that tells later code whether they are stale; runs
+        # kept in memory only (a notebook's live slice) are judged by the code that holds them and skip it.
+        if out_dir is not None:
+            fingerprint = provenance.fingerprint(self.arms, self.source, self.settings.batch_size, seeds)
+        else:
+            fingerprint = {"initial_weights": {}}
+        results = Results(self.arms, self.results_settings(), provenance=[self.invocation], fingerprint=fingerprint)
+        saved_records, saved_runs = {}, {}
+        if saved is not None:
+            results.keep_saved(saved)
+            for record in saved.records:
+                saved_records.setdefault((record["arm"], record["seed"]), []).append(record)
+            saved_runs = {(run["arm"], run["seed"]): run for run in saved.runs}
+        for seed in seeds:
+            initial = initial_weights(seed, self.settings.mixed_precision, self.strategy)
+            results.fingerprint["initial_weights"][str(seed)] = provenance.digest(initial)
+            for arm in self.arms:
+                key = (arm.name, seed)
+                self.run(arm, seed, initial, results, saved_records.get(key, []), saved_runs.get(key))
+        self.clock_in()
+        if out_dir is not None:
+            results.save(out_dir)
+        return results
+
+    def clock_in(self):
+        """Record in this invocation's provenance the time it finished so far."""
+        self.invocation.update(finished=provenance.now(), wall_time_s=round(time.monotonic() - self.clock, 1))
 
     def compiled_model(self, arm):
         with self.strategy.scope():
-            model = build_model(self.mixed_precision)
+            model = build_model(self.settings.mixed_precision)
             optimizer = arm.make_optimizer()
-            if self.mixed_precision:
+            if self.settings.mixed_precision:
                 optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
             model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
             model.optimizer.build(model.trainable_variables)
         return model
 
-    def initial_weights(self, seed):
-        """All variables of the model built after set_random_seed(seed): weights and dropout seed states."""
-        return initial_weights(seed, self.mixed_precision, self.strategy)
+    def resume(self, arm, seed, model, run, path):
+        """(records, run_info) of the run's checkpoint, its values assigned to ``model``; a checkpoint of other
+        settings raises a ValueError naming what differs."""
+        meta, model_values, optimizer_values = store.load_checkpoint(path)
+        saved_run = dict(meta["run"], arm=Arm(**meta["run"]["arm"]).config())  # fields added since: defaults
+        saved_run["experiment"] = dict(saved_run["experiment"], data=_without_place(saved_run["experiment"]["data"]))
+        changed = _differences(saved_run, json.loads(json.dumps(run)))
+        if changed:
+            raise ValueError(
+                f"{path} holds a run with other settings ({'; '.join(changed)}); "
+                "use another out_dir, or restart=True (--restart) to discard it"
+            )
+        if len(meta["records"]) > self.settings.epochs:
+            raise ValueError(
+                f"{path} holds {len(meta['records'])} epochs of {arm.name} seed {seed}, more than the "
+                f"{self.settings.epochs} asked for: run with --epochs {len(meta['records'])} or more"
+            )
+        _assign(model.variables, model_values, path)
+        _assign(model.optimizer.variables, optimizer_values, path)
+        return meta["records"], meta["run_info"]
 
-    def run(self, arm, seed, initial, epochs, results):
-        """Train one arm from ``initial`` (or from its checkpoint) up to ``epochs``, adding to ``results``."""
+    def run(self, arm, seed, initial, results, done, saved_run):
+        """Train one arm from ``initial`` (or from its checkpoint) up to ``epochs``, adding to ``results``;
+        ``done`` and ``saved_run`` are what the folder's results hold of it."""
+        epochs, out_dir = self.settings.epochs, self.settings.out_dir
         model = self.compiled_model(arm)
         _assign(model.variables, initial, f"{arm.name} seed {seed}")
         run = {"arm": arm.config(), "seed": seed, "experiment": self.signature}
-        run_info = {"arm": arm.name, "seed": seed, "initial_weights": _digest([v.numpy() for v in model.variables])}
+        run_info = {
+            "arm": arm.name, "seed": seed, "initial_weights": provenance.digest([v.numpy() for v in model.variables])
+        }
+        path = self.checkpoint_path(arm, seed) if out_dir is not None else None
         records = []
-        path = self.checkpoint_path(arm, seed)
-        done = self.saved_records.get((arm.name, seed), [])
-        if len(done) >= epochs and not (path and os.path.exists(path)):
-            # complete in the folder's results (e.g. committed without checkpoints): nothing to train
-            results.runs = [r for r in results.runs if (r["arm"], r["seed"]) != (arm.name, seed)]
-            results.runs.append(self.saved_runs.get((arm.name, seed), run_info))
-            results.records = [r for r in results.records if (r["arm"], r["seed"]) != (arm.name, seed)]
-            results.records.extend(done[:epochs])
-            return
         if path and os.path.exists(path):
-            meta, model_values, optimizer_values = _load_checkpoint(path)
-            saved_run = dict(meta["run"], arm=Arm(**meta["run"]["arm"]).config())  # fields added since: defaults
-            saved_data = saved_run["experiment"]["data"]
-            saved_run["experiment"] = dict(
-                saved_run["experiment"], data={k: v for k, v in saved_data.items() if k not in ("folder", "found_via")}
-            )
-            changed = _differences(saved_run, json.loads(json.dumps(run)))
-            if changed:
-                raise ValueError(
-                    f"{path} holds a run with other settings ({'; '.join(changed)}); "
-                    "use another out_dir, or restart=True (--restart) to discard it"
-                )
-            records, run_info = meta["records"], meta["run_info"]
-            _assign(model.variables, model_values, path)
-            _assign(model.optimizer.variables, optimizer_values, path)
-        results.runs = [r for r in results.runs if (r["arm"], r["seed"]) != (arm.name, seed)] + [run_info]
-        results.records = [r for r in results.records if (r["arm"], r["seed"]) != (arm.name, seed)]
-        results.records.extend(records[:epochs])
+            records, run_info = self.resume(arm, seed, model, run, path)
+        elif len(done) >= epochs:  # complete in the folder's results (e.g. committed without checkpoints)
+            records, run_info = done, saved_run or run_info
+        key = (arm.name, seed)
+        results.runs = [r for r in results.runs if (r["arm"], r["seed"]) != key] + [run_info]
+        results.records = [r for r in results.records if (r["arm"], r["seed"]) != key] + list(records)
+        if len(records) >= epochs:
+            return
         bar = None
-        if self.progress:
-            bar = _ProgressBar(f"{arm.name} seed {seed}", epochs, self.steps_per_epoch, sys.stdout)
-        if bar and records:
-            bar.end_epoch(records[min(epochs, len(records)) - 1])
+        if self.settings.progress:
+            bar = ProgressBar(f"{arm.name} seed {seed}", epochs, self.steps_per_epoch, sys.stdout)
+            if records:
+                bar.end_epoch(records[-1])
         for epoch in range(len(records) + 1, epochs + 1):
             record = self.train_epoch(model, arm, seed, epoch, bar)
             records.append(record)
             results.records.append(record)
             if path:
-                _save_checkpoint(path, model, {"run": run, "run_info": run_info, "records": records})
-                self.before_save()
-                results.save(self.out_dir)
+                optimizer_values = [v.numpy() for v in model.optimizer.variables]
+                meta = {"run": run, "run_info": run_info, "records": records}
+                store.save_checkpoint(path, [v.numpy() for v in model.variables], optimizer_values, meta)
+                self.clock_in()
+                results.save(out_dir)
             if bar:
                 bar.end_epoch(record)
             if self.on_epoch_end:
@@ -290,8 +320,8 @@ class _Experiment:
 
     def train_epoch(self, model, arm, seed, epoch, bar):
         """One epoch in the order NumPy's generator seeded by (seed, epoch) draws, then validation; its record."""
-        order = epoch_order(seed, epoch, len(self.x_train))
-        batches = _batches(self.x_all, self.y_all, order, self.batch_size)
+        order = pipeline.epoch_order(seed, epoch, self.n_train)
+        batches = pipeline.batches(self.x_all, self.y_all, order, self.settings.batch_size)
         start = time.perf_counter()
         history = model.fit(batches, epochs=1, shuffle=False, verbose=0, callbacks=[bar] if bar else [])
         train_time = time.perf_counter() - start
@@ -299,7 +329,7 @@ class _Experiment:
         validation = model.evaluate(self.test_set, verbose=0, return_dict=True)
         eval_time = time.perf_counter() - start
         step = epoch * self.steps_per_epoch
-        return {
+        return schema.mark_diverged({
             "arm": arm.name,
             "seed": seed,
             "epoch": epoch,
@@ -311,30 +341,11 @@ class _Experiment:
             "learning_rate": float(arm.lr_at(step)),
             "train_time_s": train_time,
             "eval_time_s": eval_time,
-            "images_per_second": len(self.x_train) / train_time,
-        }
+            "images_per_second": self.n_train / train_time,
+        })
 
 
-def run_experiment(
-    arms,
-    epochs,
-    seeds=(0,),
-    *,
-    data=None,
-    data_dir=None,
-    train_limit=None,
-    test_limit=None,
-    batch_size=64,
-    out_dir=None,
-    restart=False,
-    progress=True,
-    mixed_precision=False,
-    distribute=False,
-    deterministic=False,
-    on_epoch_end=None,
-    scale_schedules=False,
-    command=None,
-):
+def run_experiment(arms, epochs, seeds=(0,), *, data=None, on_epoch_end=None, **options):
     """Train the blog's CNN with each arm (an Arm or a name in NAMED_ARMS) for each seed; returns Results.
 
     For a seed, every arm starts from the same weights (built once after ``keras.utils.set_random_seed(seed)``,
@@ -344,114 +355,41 @@ def run_experiment(
     tf.data pipeline; the model sees nothing else.
 
     Args:
-        data: ``((x_train, y_train), (x_test, y_test))`` as load_cifar10 returns it; by default loaded from data_dir.
-        train_limit, test_limit: use only the first that many training / test images.
-        out_dir: after every epoch, a checkpoint per run (out_dir/checkpoints) and results.json / results.csv are
-            written atomically; calling again with the same out_dir resumes each run after its last completed
-            epoch and gives the same numbers as an uninterrupted run. ``restart=True`` discards this call's
-            saved runs (arms x seeds) first; the folder's other runs stay.
-        mixed_precision: float16 compute with loss scaling (for GPUs).
-        distribute: tf.distribute.MirroredStrategy over all GPUs (batch_size is the global batch).
-        deterministic: tf.config.experimental.enable_op_determinism.
+        data: ``((x_train, y_train), (x_test, y_test))`` as load_cifar10 returns it; by default loaded from
+            ``data_dir``.
         on_epoch_end: called with each new record once it has been saved.
-        scale_schedules: run each arm as ``arm.scaled(steps_per_epoch)``: the blog's schedule lasts as many
-            epochs as on the full data.
-        command: the command line recorded in the provenance (default: this process's arguments).
+        options: the other fields of :class:`RunSettings`:
 
-    With ``out_dir``, the folder is locked while the call runs (a second runner on it raises FolderInUse),
-    temporary files of an earlier killed run are removed, and runs of other arms or seeds already saved in
-    the folder are kept in its results. The results carry the provenance of every invocation (command,
-    commit, versions, machine, times) and the fingerprint of what determines the numbers.
+        - data_dir: the folder of the batch files (see :func:`radam.cifar10.load_cifar10`);
+        - train_limit, test_limit: use only the first that many training / test images;
+        - batch_size (default 64);
+        - out_dir: after every epoch, a checkpoint per run (out_dir/checkpoints) and results.json /
+          results.csv are written atomically; calling again with the same out_dir resumes each run after its
+          last completed epoch and gives the same numbers as an uninterrupted run;
+        - restart: discard this call's saved runs (arms x seeds) first; the folder's other runs stay;
+        - progress: a progress line per run (default True);
+        - mixed_precision: float16 compute with loss scaling (for GPUs);
+        - distribute: tf.distribute.MirroredStrategy over all GPUs (batch_size is the global batch);
+        - deterministic: tf.config.experimental.enable_op_determinism;
+        - scale_schedules: run each arm as ``arm.scaled(steps_per_epoch)``: the blog's schedule lasts as many
+          epochs as on the full data;
+        - command: the command line recorded in the provenance (default: this process's arguments).
+
+    The settings are checked, the data read and the folder's results checked against this call before anything
+    is written: a refusal (a ValueError) leaves the folder as it was. With ``out_dir``, the folder is locked while
+    the call runs (a second runner on it raises FolderInUse), the temporary files that a killed write of this
+    runner left are removed (no other file), and runs of other arms or seeds already saved in the folder are
+    kept in its results. A folder's runs longer than ``epochs`` are refused, never cut. The results carry the
+    provenance of every invocation (command, commit, versions, machine, times) and the fingerprint of what
+    determines the numbers.
     """
-    started, clock = provenance.now(), time.monotonic()
-    arms = [arm if isinstance(arm, Arm) else get_arm(arm) for arm in arms]
-    names = [arm.name for arm in arms]
-    if not arms or len(set(names)) != len(names):
-        raise ValueError(f"arms must be a non-empty list of distinct arms, got {names}")
-    epochs = _check_positive_int("epochs", epochs)
-    seeds = list(seeds)
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s <= MAX_SEED for s in seeds):
-        raise ValueError(f"seeds must be a non-empty list of whole numbers in [0, 2**32), got {seeds!r}")
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct, got {seeds!r}")
-    seeds = [int(s) for s in seeds]
-    batch_size = _check_positive_int("batch_size", batch_size)
-    train_limit = _check_positive_int("train_limit", train_limit, allow_none=True)
-    test_limit = _check_positive_int("test_limit", test_limit, allow_none=True)
-    lock = None
-    if out_dir is not None:
-        os.makedirs(os.path.join(out_dir, "checkpoints"), exist_ok=True)
-        lock = _lock(out_dir)
-    try:
-        return _run_locked(
-            arms, epochs, seeds, data, data_dir, train_limit, test_limit, batch_size, out_dir, restart, progress,
-            mixed_precision, distribute, deterministic, on_epoch_end, scale_schedules, command, started, clock,
-        )
-    finally:
-        if lock is not None:
-            lock.close()
-
-
-def _run_locked(
-    arms, epochs, seeds, data, data_dir, train_limit, test_limit, batch_size, out_dir, restart, progress,
-    mixed_precision, distribute, deterministic, on_epoch_end, scale_schedules, command, started, clock,
-):
-    prepared = _prepare_data(data, data_dir, train_limit, test_limit)
-    if deterministic:
-        tf.config.experimental.enable_op_determinism()
-    strategy = tf.distribute.MirroredStrategy() if distribute else tf.distribute.get_strategy()
-    experiment = _Experiment(prepared, batch_size, bool(mixed_precision), strategy, out_dir, progress, on_epoch_end)
-    if scale_schedules:
-        arms = [arm.scaled(experiment.steps_per_epoch) for arm in arms]
-    saved = None
-    if out_dir is not None:
-        for folder in (out_dir, os.path.join(out_dir, "checkpoints")):
-            remove_partial_files(folder)
-        if restart:  # this call's runs start afresh; the folder's other arms and seeds stay
-            for path in filter(os.path.exists, [experiment.checkpoint_path(a, s) for a in arms for s in seeds]):
-                os.remove(path)
-        if os.path.exists(os.path.join(out_dir, "results.json")):
-            saved = Results.load(out_dir)
-            if restart:
-                saved.drop(arms, seeds)
-    settings = dict(
-        experiment.signature,
-        data=experiment.source,
-        epochs=epochs,
-        seeds=seeds,
-        steps_per_epoch=experiment.steps_per_epoch,
-        distribute=bool(distribute),
-        deterministic=bool(deterministic),
-        versions={"keras": keras.__version__, "tensorflow": tf.__version__},
-    )
-    if command is None:
-        command = provenance.command_line(sys.argv)
-    invocation = provenance.provenance(command, started, started, 0.0)
-    # Results written to a folder carry the fingerprint that tells later code whether they are stale; runs
-    # kept in memory only (a notebook's live slice) are judged by the code that holds them and skip it.
-    if out_dir is not None:
-        fingerprint = provenance.fingerprint(arms, experiment.source, batch_size, seeds)
-    else:
-        fingerprint = {"initial_weights": {}}
-    results = Results(arms, settings, provenance=[invocation], fingerprint=fingerprint)
-    if saved is not None:
-        results.keep_saved(saved)  # raises, naming the conflict, before anything is trained
-
-    def on_save():
-        invocation.update(finished=provenance.now(), wall_time_s=round(time.monotonic() - clock, 1))
-
-    experiment.before_save = on_save
-    experiment.saved_records, experiment.saved_runs = {}, {}
-    if saved is not None:
-        for record in saved.records:
-            experiment.saved_records.setdefault((record["arm"], record["seed"]), []).append(record)
-        experiment.saved_runs = {(run["arm"], run["seed"]): run for run in saved.runs}
-    for seed in seeds:
-        initial = experiment.initial_weights(seed)
-        results.fingerprint["initial_weights"][str(seed)] = _digest(initial)
-        for arm in arms:
-            experiment.run(arm, seed, initial, epochs, results)
-    on_save()
-    if out_dir is not None:
-        results.save(out_dir)
-    return results
+    settings = RunSettings(arms, epochs, seeds, **options)
+    if settings.out_dir is not None:
+        store.check_unlocked(settings.out_dir)  # before the data are read
+    experiment = _Experiment(settings, data, on_epoch_end)
+    if settings.out_dir is None:
+        return experiment.run_all()
+    experiment.saved_results()  # every refusal before the folder is touched
+    os.makedirs(os.path.join(settings.out_dir, store.CHECKPOINTS), exist_ok=True)
+    with store.lock(settings.out_dir):
+        return experiment.run_all()  # reads the folder again, under the lock

@@ -14,7 +14,7 @@
   frames in the static book, live layered figures without ``Stack``.
 """
 
-from radam.widgets.cifar10_app import CIFAR10Experiment, cifar10_experiment, saved_curves
+from radam.widgets.cifar10_app import CIFAR10Experiment, cifar10_experiment
 from radam.widgets.core import FigureDashboard, choice_slider, interactive_figure, log_slider, slider
 from radam.widgets.explorers import (
     RACE_FUNCTIONS,
@@ -46,7 +46,6 @@ __all__ = [
     "optimizer_race",
     "race_optimizer",
     "rectification_explorer",
-    "saved_curves",
     "slider",
     "use_frames",
     "variance_explorer",

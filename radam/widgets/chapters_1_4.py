@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 from radam import frames, plotting, problems
 from radam.numpy import SGD, AdaGrad, Adam, RMSProp
 from radam.widgets.core import choice_slider, log_slider
-from radam.widgets.layered import LayeredDashboard
+from radam.widgets.layered import layered_dashboard
 
 FIGSIZE = (7.5, 3.5)
 """Two panels across the book's content column (750 pixels at ``DPI``)."""
@@ -30,22 +30,6 @@ DPI = 100
 COLORS = 64
 PATH_COLOR = "#1f77b4"
 SECOND_COLOR = "#ff7f0e"
-
-
-def use_frames(static=None):
-    """True for a frame dashboard: ``static`` when given, else whether ipywidgets has Stack (version 8)."""
-    if static is None:
-        return frames.available()
-    if not isinstance(static, bool):
-        raise ValueError(f"static must be True, False or None, got {static!r}")
-    return static
-
-
-def _dashboard(static, choices, live, layers, figsize=FIGSIZE):
-    """A FrameDashboard over ``choices`` (frames) or a LayeredDashboard over ``live`` widgets, two panels."""
-    if use_frames(static):
-        return frames.FrameDashboard(choices, layers, ncols=2, figsize=figsize, dpi=DPI, colors=COLORS)
-    return LayeredDashboard(layers, live, ncols=2, figsize=figsize, dpi=DPI)
 
 
 def _numbers(values, fmt="g"):
@@ -112,7 +96,7 @@ def gradient_descent_lr(static=None):
                                    index=GRADIENT_DESCENT_RATES.index(0.1))}
     live = {"lr": log_slider("learning rate lr", 0.1, 1e-3, 1.0)}
     layers = [frames.Layer(_gradient_descent_background), frames.Layer(_gradient_descent_layer, ("lr",))]
-    return _dashboard(static, choices, live, layers)
+    return layered_dashboard(static, live, choices, layers, FIGSIZE, colors=COLORS, dpi=DPI)
 
 
 # Chapter 2: AdaGrad's learning rate on the Rosenbrock function. ---------------------------------------------------
@@ -147,7 +131,7 @@ def adagrad_lr(static=None):
     choices = {"lr": frames.Choice("learning rate lr", _numbers(ADAGRAD_RATES), index=ADAGRAD_RATES.index(0.3))}
     live = {"lr": log_slider("learning rate lr", 0.3, 0.1, 10.0)}
     layers = [frames.Layer(_adagrad_background), frames.Layer(_adagrad_layer, ("lr",))]
-    return _dashboard(static, choices, live, layers)
+    return layered_dashboard(static, live, choices, layers, FIGSIZE, colors=COLORS, dpi=DPI)
 
 
 # Chapter 3: RMSProp's decay rate rho on the quadratic. ------------------------------------------------------------
@@ -190,7 +174,7 @@ def rmsprop_rho(static=None):
     choices = {"rho": frames.Choice("decay rate rho", _numbers(RMSPROP_RHOS), index=RMSPROP_RHOS.index(0.9))}
     live = {"rho": choice_slider("decay rate rho", RMSPROP_RHOS, 0.9)}
     layers = [frames.Layer(_rmsprop_background), frames.Layer(_rmsprop_layer, ("rho",))]
-    return _dashboard(static, choices, live, layers)
+    return layered_dashboard(static, live, choices, layers, FIGSIZE, colors=COLORS, dpi=DPI)
 
 
 # Chapter 4: Adam's beta_1 and beta_2 on the Rosenbrock function. --------------------------------------------------
@@ -236,4 +220,4 @@ def adam_betas(static=None):
         "beta_2": choice_slider("beta_2", ADAM_BETA_2S, 0.999),
     }
     layers = [frames.Layer(_adam_background), frames.Layer(_adam_layer, ("beta_1", "beta_2"))]
-    return _dashboard(static, choices, live, layers)
+    return layered_dashboard(static, live, choices, layers, FIGSIZE, colors=COLORS, dpi=DPI)

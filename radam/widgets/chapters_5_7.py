@@ -21,33 +21,11 @@ from matplotlib.lines import Line2D
 
 from radam import frames, mlp, plotting, schedules, theory
 from radam.widgets import core as widgets_core
-from radam.widgets.layered import LayeredDashboard
+from radam.widgets.layered import layered_dashboard
 from radam.numpy import Adam
 
 WIDTH = plotting.CONTENT_WIDTH
 DPI = 96
-
-
-def _use_frames(static):
-    if static is None:
-        return frames.available()
-    if not isinstance(static, bool):
-        raise ValueError(f"static must be True, False or None, got {static!r}")
-    return static
-
-
-def _dashboard(static, live, fixed, layers, nrows, ncols, figsize, colors=48):
-    if _use_frames(static):
-        return frames.FrameDashboard(fixed, layers, nrows=nrows, ncols=ncols, figsize=figsize, dpi=DPI,
-                                     colors=colors)
-    dashboard = LayeredDashboard(layers, live, nrows=nrows, ncols=ncols, figsize=figsize, dpi=DPI)
-    dashboard.image.layout.max_width = "100%"
-    return dashboard
-
-
-def _note(ax, text, x=0.97, y=0.05, ha="right", va="bottom"):
-    ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8,
-            bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.8"))
 
 
 # Chapter 5: learning rate and warmup length. -----------------------------------------------------------------
@@ -104,7 +82,7 @@ def _warmup_curves(axes, lr, warmup_steps):
     name = f"{label}, {warmup_steps} steps" if warmup_steps else label
     handle = Line2D([], [], color=color, linewidth=1.2, label=f"{name} (seeds 0-2)")
     right.legend(handles=[handle], fontsize="small", loc="upper left")
-    _note(right, f"lr = {lr:g}\naccuracy at step {WARMUP_RUN}:\n{final}")
+    widgets_core.note(right, f"lr = {lr:g}\naccuracy at step {WARMUP_RUN}:\n{final}")
 
 
 def warmup_dashboard(static=None):
@@ -118,7 +96,7 @@ def warmup_dashboard(static=None):
         "warmup_steps": frames.Choice("warmup steps", tuple((str(w), w) for w in WARMUP_STEPS), 0),
     }
     layers = [frames.Layer(_warmup_background), frames.Layer(_warmup_curves, ("lr", "warmup_steps"))]
-    return _dashboard(static, live, fixed, layers, 1, 2, (WIDTH, 3.3))
+    return layered_dashboard(static, live, fixed, layers, (WIDTH, 3.3), colors=48, nrows=1, ncols=2, dpi=DPI)
 
 
 # Chapter 6: beta_2 and the threshold. ------------------------------------------------------------------------
@@ -165,8 +143,8 @@ def _rectification_threshold(axes, beta_2, sma_threshold):
     for ax in axes:
         ax.axvline(first, color="0.5", linewidth=0.8)
     half = half_step(beta_2)
-    _note(top, f"sma_threshold = {sma_threshold:g}\nfirst rectified step: t = {first}")
-    _note(bottom, f"$r_t$ there: {theory.rectification(first, beta_2):.4f}\n$r_t$ reaches 1/2 at t = {half:,}")
+    widgets_core.note(top, f"sma_threshold = {sma_threshold:g}\nfirst rectified step: t = {first}")
+    widgets_core.note(bottom, f"$r_t$ there: {theory.rectification(first, beta_2):.4f}\n$r_t$ reaches 1/2 at t = {half:,}")
 
 
 def rectification_dashboard(static=None):
@@ -183,7 +161,7 @@ def rectification_dashboard(static=None):
     }
     layers = [frames.Layer(_rectification_background, ("beta_2",)),
               frames.Layer(_rectification_threshold, ("beta_2", "sma_threshold"))]
-    return _dashboard(static, live, fixed, layers, 2, 1, (WIDTH, 5.6))
+    return layered_dashboard(static, live, fixed, layers, (WIDTH, 5.6), colors=48, nrows=2, ncols=1, dpi=DPI)
 
 
 # Chapter 7: the blog's schedule in epochs. --------------------------------------------------------------------
@@ -216,7 +194,7 @@ def _schedule_curve(ax, total_steps, warmup_proportion, batch_size):
     t = np.arange(1, SCHEDULE_EPOCHS * steps_per_epoch + 1, max(1, steps_per_epoch // 40))
     lr_t = schedules.warmup_then_linear_decay(SCHEDULE_LR, total_steps, warmup_proportion, SCHEDULE_MIN_LR)(t)
     ax.plot(t / steps_per_epoch, lr_t, color=plotting.COLORS["RAdam"], linewidth=1.5)
-    _note(ax, f"{steps_per_epoch} steps per epoch\ntotal_steps = {total_steps:,} = epoch {end:.1f}\n"
+    widgets_core.note(ax, f"{steps_per_epoch} steps per epoch\ntotal_steps = {total_steps:,} = epoch {end:.1f}\n"
           f"{below:.0%} of the run below lr/2", x=0.97, y=0.05)
 
 
@@ -237,4 +215,4 @@ def schedule_dashboard(static=None):
     }
     layers = [frames.Layer(_schedule_background),
               frames.Layer(_schedule_curve, ("total_steps", "warmup_proportion", "batch_size"))]
-    return _dashboard(static, live, fixed, layers, 1, 1, (WIDTH, 3.6), colors=32)
+    return layered_dashboard(static, live, fixed, layers, (WIDTH, 3.6), colors=32, nrows=1, ncols=1, dpi=DPI)

@@ -3,43 +3,19 @@ of a button, built on the live-figure core (:class:`radam.widgets.core.FigureDas
 
 Moving a control redraws the figure in place, as in every FigureDashboard; Run trains and redraws after every
 epoch. TensorFlow is imported at the first Run, not before: showing committed results (``results=``) reads their
-JSON only, so the static HTML book, where no kernel runs, shows the reference run's curves instead of an empty
-panel.
+JSON only, so that before a Run the left panel shows the reference run's curves instead of an empty panel. Its
+controls need a kernel: the static HTML book leaves this widget out and lets the reader choose among the committed
+runs with :mod:`radam.widgets.cifar10_runs` instead. Arms take chapter 8's colours
+(:func:`radam.cifar10.figures.arm_style`).
 """
-
-import json
-import os
-import types
 
 import ipywidgets as widgets
 import numpy as np
 
 from radam import plotting, schedules, theory
+from radam.cifar10 import figures  # Matplotlib only
+from radam.cifar10.results import Results  # NumPy only: no TensorFlow before Run
 from radam.widgets.core import FigureDashboard, log_slider, slider
-
-
-def saved_curves(results, metric="val_accuracy"):
-    """``{arm: (epochs, values)}``, values of shape (seeds, epochs), as :meth:`radam.cifar10.Results.curves` gives.
-
-    ``results`` is a :class:`radam.cifar10.Results`, or the path of a results folder (or of its results.json),
-    read here without importing TensorFlow.
-    """
-    if hasattr(results, "curves"):
-        return results.curves(metric)
-    path = os.fspath(results)
-    if os.path.isdir(path):
-        path = os.path.join(path, "results.json")
-    with open(path, encoding="utf-8") as f:
-        saved = json.load(f)
-    by_arm = {arm["name"]: {} for arm in saved["arms"]}
-    for record in saved["records"]:
-        by_arm.setdefault(record["arm"], {}).setdefault(record["seed"], {})[record["epoch"]] = record[metric]
-    curves = {}
-    for arm, by_seed in by_arm.items():
-        if by_seed:  # the epochs every seed has, as Results.curves
-            epochs = np.arange(1, min(len(values) for values in by_seed.values()) + 1)
-            curves[arm] = epochs, np.array([[values[e] for e in epochs] for values in by_seed.values()])
-    return curves
 
 
 class CIFAR10Experiment(FigureDashboard):
@@ -59,9 +35,11 @@ class CIFAR10Experiment(FigureDashboard):
         self.data, self.seed = data, seed
         self.train_images, self.test_images, self.batch_size = train_images, test_images, batch_size
         self.steps_per_epoch = -(-train_images // batch_size)
-        self.reference = None if results is None else saved_curves(results)
-        if self.reference == {}:
-            raise ValueError(f"results {results!r} hold no records to show")
+        self.reference = None
+        if results is not None:
+            self.reference = results if isinstance(results, Results) else Results.load(results)
+            if not self.reference.curves():
+                raise ValueError(f"results {results!r} hold no records to show")
         self.records, self.results = [], None
         controls = {
             "warmup_proportion": slider("warmup_proportion", 0.1, 0.0, 0.5, 0.05),
@@ -72,6 +50,8 @@ class CIFAR10Experiment(FigureDashboard):
                                              description="total_steps", continuous_update=False),
             "epochs": widgets.IntSlider(value=3, min=1, max=20, description="epochs", continuous_update=False),
         }
+        for name in ("one_minus_beta_2", "min_lr"):
+            controls[name].readout_format = ".2e"  # "1.00e-5", not "0.0000100"
         self.button = widgets.Button(description="Run", button_style="primary", icon="play")
         self.progress = widgets.IntProgress(value=0, min=0, max=1)
         self.status = widgets.Label("Not trained yet: press Run.")
@@ -85,9 +65,10 @@ class CIFAR10Experiment(FigureDashboard):
 
     def reference_caption(self):
         """What the left panel shows before any Run, when results were given."""
-        arms = list(self.reference)
-        seeds = sorted({len(values) for _, values in self.reference.values()})
-        epochs = max(len(e) for e, _ in self.reference.values())
+        curves = self.reference.curves()
+        arms = list(curves)
+        seeds = sorted({len(values) for _, values in curves.values()})
+        epochs = max(len(e) for e, _ in curves.values())
         seeds_text = "/".join(map(str, seeds)) + (" seed" if seeds == [1] else " seeds")
         return (
             f"<i>Left: the reference run's curves (validation accuracy of {', '.join(arms)}; {seeds_text}, "
@@ -107,8 +88,7 @@ class CIFAR10Experiment(FigureDashboard):
         left, right = axes
         epochs = values["epochs"]
         if not self.records and self.reference:
-            plotting.cifar10_curves(types.SimpleNamespace(curves=lambda metric: self.reference), ax=left,
-                                    title="Reference run: validation accuracy")
+            figures.curves(self.reference, ax=left, title="Reference run: validation accuracy")  # chapter 8's colours
         else:
             for label in ("Adam", "RAdam"):
                 done = [r for r in self.records if r["arm"] == label]
@@ -136,7 +116,7 @@ class CIFAR10Experiment(FigureDashboard):
 
     def run(self, button=None):
         """Train both arms for the chosen epochs, updating the progress bar and the curves after every epoch."""
-        from radam import cifar10  # imports TensorFlow
+        from radam import cifar10  # its runner imports TensorFlow
 
         epochs = self.values["epochs"]
         arms = [cifar10.Arm("Adam"), cifar10.Arm("RAdam", "radam", **self.radam_settings())]

@@ -21,6 +21,12 @@ from IPython.display import display
 from matplotlib.figure import Figure
 
 
+def note(ax, text, x=0.97, y=0.05, ha="right", va="bottom"):
+    """A small boxed note in the axes ``ax`` (axes coordinates; by default its lower right corner)."""
+    ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8,
+            bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.8"))
+
+
 def slider(description, value, min, max, step):
     """A FloatSlider that redraws when released (``continuous_update=False``), with a readable label."""
     return widgets.FloatSlider(

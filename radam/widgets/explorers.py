@@ -13,18 +13,13 @@ from matplotlib.lines import Line2D
 
 from radam import frames, plotting, problems, schedules, theory
 from radam.numpy import SGD, AdaGrad, Adam, RAdam, RMSProp
-from radam.widgets.core import log_slider, slider
+from radam.widgets.core import log_slider, note, slider
 from radam.widgets.layered import layered_dashboard, use_frames
 
 
 def _beta_2_choice(betas, index):
     """Options over 1 - beta_2 (the keyword ``one_minus_beta_2``), labelled by beta_2: even steps on a log scale."""
     return frames.Choice("beta_2", tuple((f"{b:g}", round(1.0 - b, 12)) for b in betas), index=index)
-
-
-def _note(ax, text):
-    ax.text(0.97, 0.05, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=8,
-            bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.8"))
 
 
 # 1. Rectification explorer: beta_2 and sma_threshold -> rho_t, r_t, the first adaptive step, a matching warmup.
@@ -61,16 +56,16 @@ def _rectification_threshold(axes, one_minus_beta_2, sma_threshold):
     beta_2 = 1.0 - one_minus_beta_2
     left.axhline(sma_threshold, color=plotting.COLORS["RAdam"], linestyle=":", linewidth=1.5)
     if sma_threshold >= theory.rho_inf(beta_2):
-        _note(left, "$\\rho_t$ never reaches sma_threshold:\nRAdam never takes an adaptive step")
+        note(left, "$\\rho_t$ never reaches sma_threshold:\nRAdam never takes an adaptive step")
         return
     first = theory.first_adaptive_step(beta_2, sma_threshold)
     left.axvline(first, color=plotting.COLORS["RAdam"], linewidth=1)
-    _note(left, f"sma_threshold = {sma_threshold:g}\nfirst adaptive step: t = {first}")
+    note(left, f"sma_threshold = {sma_threshold:g}\nfirst adaptive step: t = {first}")
     t = _log_steps(beta_2)
     warmup = theory.matching_linear_warmup(beta_2, sma_threshold)
     right.plot(t, theory.radam_multiplier(t, beta_2, sma_threshold), color=plotting.COLORS["RAdam"], linewidth=2)
     right.plot(t, np.minimum(1.0, t / warmup), color=plotting.COLORS["Adam + warmup"], linestyle=":", linewidth=2)
-    _note(right, f"best linear warmup: {warmup} steps\n= {warmup * (1 - beta_2):.2f} / (1 - beta_2)")
+    note(right, f"best linear warmup: {warmup} steps\n= {warmup * (1 - beta_2):.2f} / (1 - beta_2)")
 
 
 def rectification_explorer(static=None):
@@ -260,7 +255,7 @@ def _variance_warmup(axes, one_minus_beta_2, warmup_steps):
     scale = np.minimum(1.0, t / warmup_steps)
     left.plot(t, variance * scale**2, color=plotting.COLORS["Adam + warmup"], linewidth=2)
     right.plot(t, scale, color=plotting.COLORS["Adam + warmup"], linewidth=2)
-    _note(right, f"linear warmup over {warmup_steps:.4g} steps")
+    note(right, f"linear warmup over {warmup_steps:.4g} steps")
 
 
 def variance_explorer(static=None):

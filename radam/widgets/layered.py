@@ -93,4 +93,6 @@ def layered_dashboard(static, live_controls, static_controls, layers, figsize, c
     if use_frames(static):
         return frames.FrameDashboard(static_controls, layers, nrows=nrows, ncols=ncols, figsize=figsize, dpi=dpi,
                                      colors=colors)
-    return LayeredDashboard(layers, live_controls, nrows=nrows, ncols=ncols, figsize=figsize, dpi=dpi)
+    dashboard = LayeredDashboard(layers, live_controls, nrows=nrows, ncols=ncols, figsize=figsize, dpi=dpi)
+    dashboard.image.layout.max_width = "100%"  # never wider than the page's column
+    return dashboard

@@ -1,0 +1,63 @@
+"""radam.cifar10.figures and the CIFAR-10 figures of radam.plotting, on results of known numbers."""
+
+import matplotlib
+import numpy as np
+import pytest
+
+from radam import cifar10, plotting, schedules
+from test_cifar10_results import synthetic_results
+
+matplotlib.use("Agg")
+
+
+def test_chapter_8_curves_count_the_complete_seeds_their_legend_names():
+    from radam.cifar10 import figures
+
+    results = synthetic_results()
+    results.records = [r for r in results.records if not (r["arm"] == "adam" and r["seed"] == 2 and r["epoch"] > 2)]
+    ax = figures.curves(results).axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["adam (2 seeds)", "radam-blog (3 seeds)"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.105, 0.205, 0.305, 0.405])
+
+
+def test_learning_curve_figure_shows_mean_and_band():
+    fig = plotting.cifar10_curves(synthetic_results(), band="minmax")
+    ax = fig.axes[0]
+    assert ax.get_title() and ax.get_xlabel() == "epoch" and ax.get_ylabel() == "validation accuracy"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["adam (3 seeds)", "radam-blog (3 seeds)"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.11, 0.21, 0.31, 0.41])
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(0.1) and band.max() == pytest.approx(0.42)
+    with pytest.raises(ValueError, match="band must be 'minmax' or 'std', got 'iqr'"):
+        plotting.cifar10_curves(synthetic_results(), band="iqr")
+
+
+def test_learning_rate_figure_follows_each_arms_schedule():
+    fig = plotting.cifar10_overview(synthetic_results(), band="std", title="overview")
+    ax = fig.axes[3]
+    assert ax.get_xlabel() == "epoch" and ax.get_yscale() == "log"
+    blog = ax.lines[1]
+    epoch, lr = blog.get_xdata(), blog.get_ydata()
+    np.testing.assert_allclose(lr, schedules.warmup_then_linear_decay(1e-3, 5000, 0.1, 1e-5)(epoch * 2000))
+    assert epoch.max() == pytest.approx(4.0) and lr[-1] == pytest.approx(1e-5)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["adam", "radam-blog"]
+
+
+def test_the_sweep_figure_draws_mean_band_and_best_per_arm_on_a_log_axis():
+    from radam.cifar10 import figures
+
+    final = {"adam": {1e-4: {0: 0.5, 1: 0.6}, 1e-2: {0: 0.1, 1: 0.1}}, "radam": {1e-4: {0: 0.4, 1: 0.5}}}
+    best = {"adam": {1e-4: {0: 0.7, 1: 0.8}, 1e-2: {0: 0.2, 1: 0.2}}, "radam": {1e-4: {0: 0.45, 1: 0.55}}}
+    ax = figures.sweep(final, best, cifar10.NAMED_ARMS).axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["adam (2+ seeds)", "adam: best epoch", "radam (2+ seeds)", "radam: best epoch", "chance (1 in 10)"]
+    adam_final, adam_best, radam_final = ax.lines[:3]
+    np.testing.assert_allclose(adam_final.get_xdata(), [1e-4, 1e-2])
+    np.testing.assert_allclose(adam_final.get_ydata(), [0.55, 0.1])
+    np.testing.assert_allclose(adam_best.get_ydata(), [0.75, 0.2])
+    assert adam_final.get_color() == figures.arm_style(cifar10.NAMED_ARMS["adam"])["color"] != radam_final.get_color()
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == pytest.approx(0.1) and band[:, 1].max() == pytest.approx(0.6)
+    assert ax.get_xscale() == "log" and ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert ax.lines[-1].get_ydata()[0] == pytest.approx(0.1)
+    matplotlib.pyplot.close(ax.figure)
