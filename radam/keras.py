@@ -47,7 +47,7 @@ def warmup_then_linear_decay_rate(lr, t, warmup, total_steps, min_lr):
 
 @keras.saving.register_keras_serializable(package="radam")
 class WarmupThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """lr_t = learning_rate * t / warmup_steps for t <= warmup_steps (t = step + 1, 1-based), then
+    """lr_t = learning_rate * t / warmup_steps for t <= warmup_steps (t = step + 1, 1-based), then ::
 
         lr_t = learning_rate + (min_lr - learning_rate) * min(t - warmup_steps, decay) / decay,
         decay = max(total_steps - warmup_steps, 1)

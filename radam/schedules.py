@@ -27,7 +27,7 @@ def linear_warmup(learning_rate, warmup_steps):
 def warmup_then_linear_decay(learning_rate, total_steps, warmup_proportion=0.1, min_lr=0.0):
     """The blog's (and keras-radam's) schedule, the one RAdam applies when total_steps > 0.
 
-    With warmup = total_steps * warmup_proportion:
+    With warmup = total_steps * warmup_proportion::
 
         lr_t = learning_rate * t / warmup                                         for t <= warmup
         lr_t = learning_rate + (min_lr - learning_rate) * min(t - warmup, decay) / decay   after,

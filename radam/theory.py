@@ -166,7 +166,7 @@ def radam_multiplier(t, beta_2, sma_threshold=5.0):
 
 
 def matching_linear_warmup(beta_2, sma_threshold=5.0):
-    """The whole number of steps W whose linear warmup best fits RAdam's multiplier a_t, by least squares:
+    """The whole number of steps W whose linear warmup best fits RAdam's multiplier a_t, by least squares::
 
         W = argmin_W  sum_{t <= T} (min(1, t / W) - a_t)^2,   T = ceil(5 / (1 - beta_2))  (where r_t > 0.99),
 
@@ -205,7 +205,7 @@ def _psi_variance(rho, sigma):
 
 
 def adaptive_lr_variance_exact(t, beta_2, sigma=1.0):
-    """Var[psi_t] in the paper's model, psi_t^2 = rho_t / (sigma^2 X) with X ~ chi^2 of rho_t degrees of freedom:
+    """Var[psi_t] in the paper's model, psi_t^2 = rho_t / (sigma^2 X) with X ~ chi^2 of rho_t degrees of freedom::
 
         E[psi_t^2] = rho_t / ((rho_t - 2) sigma^2),
         E[psi_t]   = sqrt(rho_t / 2) Gamma((rho_t - 1) / 2) / (Gamma(rho_t / 2) sigma),
@@ -223,7 +223,7 @@ def adaptive_lr_variance_exact(t, beta_2, sigma=1.0):
 
 
 def adaptive_lr_square_variance(t, beta_2, sigma=1.0):
-    """Var[psi_t^2] in the same model: with E[1/X] = 1 / (rho - 2) and E[1/X^2] = 1 / ((rho - 2)(rho - 4)),
+    """Var[psi_t^2] in the same model: with E[1/X] = 1 / (rho - 2) and E[1/X^2] = 1 / ((rho - 2)(rho - 4)), ::
 
         Var[psi_t^2] = 2 rho_t^2 / ((rho_t - 2)^2 (rho_t - 4) sigma^4),
 

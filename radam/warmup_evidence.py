@@ -29,7 +29,7 @@ LR, BETA_2, WARMUP = 0.03, 0.99, 200
 
 
 class PrimedAdam(Adam):
-    """Adam whose second moment v starts at a given estimate of E[g^2] instead of 0 (no bias correction of v):
+    """Adam whose second moment v starts at a given estimate of E[g^2] instead of 0 (no bias correction of v)::
 
         m = beta_1 m + (1 - beta_1) g ;  v = beta_2 v + (1 - beta_2) g^2   (v_0 = ``second_moment``)
         theta -= lr_t (m / (1 - beta_1^t)) / (sqrt(v) + epsilon)

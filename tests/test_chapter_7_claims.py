@@ -25,12 +25,15 @@ def test_comparing_step_numbers_is_comparing_rho_t_with_the_threshold(beta_2, sm
 
 
 def test_the_square_roots_argument_is_negative_only_between_2_and_4():
-    """Cell 9: (rho_t - 4)(rho_t - 2) < 0 for 2 < rho_t < 4; at t = 1, rho_1 = 1 and the product is positive."""
-    for beta_2 in (0.9, 0.999):
+    """Cell 9: (rho_t - 4)(rho_t - 2) < 0 for 2 < rho_t < 4; at t = 1 and 2, rho_1 = 1 and
+    rho_2 = (1 + 3 beta_2) / (1 + beta_2) < 2 make the product positive."""
+    for beta_2 in (0.9, 0.99, 0.999):
         rho = theory.rho_t(np.arange(1, 50), beta_2)
         product = (rho - 4) * (rho - 2)
         np.testing.assert_array_equal(product < 0, (rho > 2) & (rho < 4))
         assert rho[0] == pytest.approx(1.0) and product[0] > 0
+        assert rho[1] == pytest.approx((1 + 3 * beta_2) / (1 + beta_2)) and rho[1] < 2 and product[1] > 0
+        assert np.all(product[2:4] < 0)  # steps 3 and 4
 
 
 @pytest.mark.parametrize("argument", [{"amsgrad": True}, {"lr": 0.01}])

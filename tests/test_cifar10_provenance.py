@@ -96,3 +96,12 @@ def test_regenerate_commands_name_the_folder(trained):
     assert provenance.regenerate_commands(results, "book/results/x") == [
         "python -m radam.cifar10 --arms adam radam --epochs 1 --out book/results/x"
     ]
+
+
+def test_the_cpu_is_named_with_its_widest_vector_extension(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("model name\t: Some CPU\nflags\t\t: fpu sse4_2 avx avx2 avx512f\n\nmodel name\t: Some CPU\n")
+    assert provenance.cpu(str(info)) == "Some CPU, AVX-512"
+    info.write_text("model name\t: Older CPU\nflags\t\t: fpu sse4_2 avx avx2\n")
+    assert provenance.cpu(str(info)) == "Older CPU, AVX2"
+    assert provenance.cpu(str(tmp_path / "missing"))  # falls back to the platform's name

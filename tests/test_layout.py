@@ -90,6 +90,7 @@ sys.meta_path.insert(0, Blocked())
     [
         "import radam.cifar10.results, radam.cifar10.analysis, radam.cifar10.schema, radam.cifar10.store",
         "from radam.cifar10 import Results, ResultsError, summary_table, analysis, provenance",
+        "import radam.cifar10.live_check, radam.cifar10.live_slice, radam.cifar10.stats",
         "import radam, radam.numpy, radam.theory, radam.schedules, radam.problems, radam.warmup_evidence",
     ],
 )

@@ -7,12 +7,13 @@ fail. The fast tests cover the cases where no slice can be trained.
 """
 
 import importlib.util
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from radam.cifar10 import live_check, live_slice
+from radam.cifar10 import live_check, live_slice, provenance
 from radam.cifar10.results import Results
 
 BOOK_RESULTS = Path(__file__).resolve().parents[1] / "book" / "results"
@@ -72,7 +73,7 @@ def test_the_variants_are_perturbations_or_changes():
 def judged(reference, **changes):
     live, skipped = live_slice.run_slice(reference, arm_changes=tuple(changes.items()))
     assert skipped is None, skipped
-    return live_check.judge(reference, live.records, live_check.cpu_description())
+    return live_check.judge(reference, live.records, provenance.cpu())
 
 
 @pytest.mark.slow
@@ -135,3 +136,21 @@ def test_one_more_filter_is_not_caught_by_the_slice(reference, one_more_filter):
     """What the slice cannot see, measured so the chapter can say it: one epoch of a slightly wider network lands
     within the seeds' spread, like a run with another seed. The fingerprint (above) is the check for it."""
     assert judged(reference).case == "within"
+
+
+@needs_keras
+def test_a_calibration_made_by_other_code_is_not_added_to(tmp_path):
+    """Resuming keeps the slices already in live-check.json only when the same code made them: one file never
+    mixes two codes. The refusal trains nothing and leaves the file as it was."""
+    made = {
+        "reference": "reference",
+        "machine": "Some CPU",
+        "provenance": {"commit": "0" * 40, "uncommitted_changes": False, "cpu": "Some CPU", "started": "x"},
+        "slices": [{"variant": "unchanged", "records": []}],
+    }
+    path = tmp_path / "live-check.json"
+    path.write_text(json.dumps(made))
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="was made by other code or on another machine .* delete it"):
+        live_slice.calibrate(str(BOOK_RESULTS / "reference"), str(tmp_path))
+    assert path.read_bytes() == before

@@ -102,3 +102,52 @@ def test_the_binomial_standard_error():
     assert stats.binomial_standard_error(0.6, 1017) == pytest.approx(0.01536, abs=1e-5)
     with pytest.raises(ValueError, match="accuracy must be in \\[0, 1\\], got 1.5"):
         stats.binomial_standard_error(1.5, 10)
+
+
+@pytest.mark.parametrize("df", [1, 3, 30, 1000])
+def test_t_cdf_in_the_tails_and_near_0_agrees_with_scipy(df, scipy_stats):
+    # x -> 0 puts the incomplete beta's argument df / (df + x^2) next to 1, where only the symmetry converges
+    # (closer to 0, 1 - df / (df + x^2) loses digits: 3e-10 relative at x = 1e-6 and df = 30)
+    for x in (0.01, -0.02, 0.3, 40.0, -200.0):
+        assert stats.t_cdf(x, df) == pytest.approx(scipy_stats.t.cdf(x, df), rel=1e-11, abs=1e-15)
+    assert stats.t_cdf(math.inf, df) == 1.0 and stats.t_cdf(-math.inf, df) == 0.0
+
+
+def test_the_binomial_standard_error_at_the_edges():
+    assert stats.binomial_standard_error(0.0, 10) == 0.0 == stats.binomial_standard_error(1.0, 10)
+    assert stats.binomial_standard_error(0.5, 1) == 0.5
+    with pytest.raises(ValueError, match=r"^n must be >= 1, got 0$"):
+        stats.binomial_standard_error(0.5, 0)
+    with pytest.raises(ValueError, match=r"^accuracy must be in \[0, 1\], got -0\.1$"):
+        stats.binomial_standard_error(-0.1, 10)
+
+
+def test_the_endpoint_may_average_every_epoch():
+    records = [{"arm": "adam", "seed": 0, "epoch": e, "val_accuracy": e / 10} for e in (1, 2, 3)]
+    assert stats.endpoint(records, "adam", last=3) == pytest.approx({0: 0.2})
+
+
+def test_the_confidence_level_sets_the_interval(scipy_stats):
+    a, b = {0: 0.61, 1: 0.63, 2: 0.62, 3: 0.64, 4: 0.60}, {s: 0.6 for s in range(5)}
+    ninety = stats.paired("a", "b", a, b, confidence=0.9)
+    assert ninety.confidence == 0.9
+    sd = np.std(list(ninety.differences), ddof=1)
+    assert ninety.half_width == pytest.approx(scipy_stats.t.ppf(0.95, 4) * sd / math.sqrt(5), rel=1e-9)
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match=rf"^confidence must be in \(0, 1\), got {bad}$"):
+            stats.paired("a", "b", a, b, confidence=bad)
+    with pytest.raises(ValueError, match=r"^p must be in \(0, 1\), got 0\.0$"):
+        stats.t_quantile(0.0, 3)
+
+
+@pytest.mark.parametrize("k, n", [(0, 12), (1, 12), (3, 20), (0, 1)])
+def test_the_clopper_pearson_bound_is_the_beta_quantile(k, n, scipy_stats):
+    assert stats.clopper_pearson_upper(k, n) == pytest.approx(scipy_stats.beta.ppf(0.95, k + 1, n - k), abs=1e-12)
+
+
+def test_the_clopper_pearson_bound_by_hand():
+    # no event in n trials: (1 - p)^n = 0.05
+    assert stats.clopper_pearson_upper(0, 12) == pytest.approx(1 - 0.05 ** (1 / 12))
+    assert stats.clopper_pearson_upper(5, 5) == 1.0
+    with pytest.raises(ValueError, match="got k=6, n=5"):
+        stats.clopper_pearson_upper(6, 5)

@@ -275,7 +275,7 @@ def test_radam_multiplier_is_r_t_from_the_first_adaptive_step_and_0_before(beta_
                                                                                                      sma_threshold)
 
 
-@pytest.mark.parametrize("beta_2, sma_threshold", [(0.9, 5.0), (0.95, 6.0), (0.99, 5.0)])
+@pytest.mark.parametrize("beta_2, sma_threshold", [(0.9, 5.0), (0.95, 6.0), (0.99, 5.0), (0.99, 40.0)])
 def test_matching_linear_warmup_minimises_the_squared_error_by_brute_force(beta_2, sma_threshold):
     horizon = math.ceil(5 / (1 - beta_2))
     a = [float(theory.radam_multiplier(t, beta_2, sma_threshold)) for t in range(1, horizon + 1)]
@@ -333,7 +333,7 @@ def test_the_functions_of_t_warn_about_nothing_where_rho_t_is_at_most_4():
     # NaN and inf are the documented values there (r_t, the variances): computed without a RuntimeWarning
     import warnings
 
-    t = np.arange(1, 60)
+    t = np.append(np.arange(1, 60), 1000)  # beta_2 = 0.6: rho_1000 = rho_inf = 4 exactly
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for beta_2 in (0.6, 0.9, 0.999):
@@ -373,3 +373,34 @@ def test_rectified_monte_carlo_is_the_plain_one_times_r_t_squared():
 def test_bad_arguments_are_named_exactly(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_the_default_threshold_is_the_authors_5():
+    # rho_5 = 4.996 and rho_6 = 5.994 at beta_2 = 0.999: step 6 is the first with rho_t >= 5
+    assert theory.first_adaptive_step(0.999) == 6
+    assert theory.radam_multiplier(5, 0.999) == 0.0 < theory.radam_multiplier(6, 0.999)
+    assert theory.matching_linear_warmup(0.99) == theory.matching_linear_warmup(0.99, 5.0)
+
+
+@pytest.mark.parametrize("t0", [8, 16, 64, 128, 100])
+def test_a_threshold_reached_exactly_at_a_power_of_2_is_found_there(t0):
+    # first_adaptive_step doubles t until rho_t reaches the threshold, then bisects: rho_t = threshold exactly at
+    # the doubling's last step must end the search there
+    assert theory.first_adaptive_step(0.999, theory.rho_t(t0, 0.999)) == t0
+    assert theory.is_adaptive(t0, 0.999, theory.rho_t(t0, 0.999)) is True
+    assert theory.is_adaptive(t0 - 1, 0.999, theory.rho_t(t0, 0.999)) is False
+
+
+def test_a_threshold_at_rho_inf_is_never_reached():
+    # rho_t is rho_inf (rounded) at large t, yet below it in exact arithmetic: no adaptive step, and no first one
+    threshold = theory.rho_inf(0.9)
+    assert theory.rho_t(2000, 0.9) == threshold
+    assert not theory.is_adaptive(2000, 0.9, threshold) and not theory.is_adaptive(np.array([2000]), 0.9, threshold)[0]
+    with pytest.raises(ValueError, match="sma_threshold must be below rho_inf"):
+        theory.first_adaptive_step(0.9, threshold)
+
+
+def test_r_t_exists_wherever_rho_inf_is_above_4():
+    # beta_2 = 0.65: rho_inf = 4.71; r_t rises from NaN (rho_t <= 4) to 1 as rho_t reaches rho_inf
+    r = theory.rectification(np.array([1, 200]), 0.65)
+    assert np.isnan(r[0]) and r[1] == pytest.approx(1.0, rel=1e-12)

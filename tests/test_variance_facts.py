@@ -82,3 +82,23 @@ def test_the_chapters_monte_carlo_meets_the_exact_finite_variance_from_t_3():
     # the first-order approximation is undefined at t = 3, 4 where the variance is finite
     assert np.all(np.isnan(theory.adaptive_lr_variance_approx(np.arange(3, 5), 0.999)))
 
+
+
+def test_r_t_equalises_only_the_approximate_variance_the_exact_one_starts_lower():
+    """Chapter 6: Var[r_t psi_t] is constant under the first-order approximation; with the exact variance of the
+    model it starts near 0.30 of its long-run value at t = 5 and approaches it (0.95 at t = 50). The exact
+    variance here from the Gamma formula by hand: rho / (rho - 2) - (rho / 2) (Gamma((rho - 1)/2) / Gamma(rho/2))^2."""
+
+    def exact(rho):
+        return rho / (rho - 2) - rho / 2 * math.exp(2 * (math.lgamma((rho - 1) / 2) - math.lgamma(rho / 2)))
+
+    b = 0.999
+    long_run = exact(float(theory.rho_inf(b)))
+    share = {t: theory.rectification(t, b) ** 2 * exact(float(theory.rho_t(t, b))) / long_run for t in (5, 20, 50)}
+    assert share[5] == pytest.approx(0.302, abs=0.002)
+    assert share[5] < share[20] < share[50] < 1
+    assert share[50] == pytest.approx(0.954, abs=0.002)
+    t = np.arange(5, 2001)
+    approx = theory.adaptive_lr_variance_approx
+    approx_share = theory.rectification(t, b) ** 2 * approx(t, b) / approx(1e6, b)
+    np.testing.assert_allclose(approx_share, 1.0, rtol=1e-9)  # constant under the approximation

@@ -7,8 +7,9 @@ answer it on any machine.
 - On the machine that made the results, TensorFlow on the CPU repeats a run bit for bit: the slice equals the
   committed records exactly (case ``"identical"``).
 - On another CPU family, or with another thread count or library build, TensorFlow sums in another order;
-  rounding differences of 1e-7 grow over the slice's steps until the run lands somewhere else, much as another
-  seed would. Exact or tight comparisons then fail a healthy machine. So each live value is compared with the
+  rounding differences of 1e-7 grow over the slice's steps until the run lands somewhere else, though less far
+  than another seed's run (the calibration measures how far). Exact or tight comparisons then fail a healthy
+  machine. So each live value is compared with the
   committed values of **all seeds** of its arm at the same epoch: it must lie inside the seeds' range widened
   by :data:`WIDEN` standard deviations of the seeds on each side (case ``"within"``).
 - A real change of the code that makes the numbers (another learning rate, another network, other optimizer
@@ -22,7 +23,6 @@ How often the band raises a false alarm, and which real changes it detects, is m
 import dataclasses
 import json
 import os
-import platform
 
 import numpy as np
 
@@ -33,11 +33,11 @@ WIDEN = 3.0
 """The band's half-width beyond the committed seeds' range, in standard deviations of those seeds (ddof=1)."""
 
 SUBSET_ROWS = (1102, 1017, 1017, 1329, 1017)
-"""The rows of each training batch (data_batch_1..5) that the reference run used: rows 0..N-1 of each original
+"""The rows of each training batch (data_batch_1..5) that the reference run used, rows 0..N-1 of each original
 batch of 10,000 (the shared CIFAR-10 subset). With the full data set at hand, :func:`select_subset` takes the
 same images, so the slice runs without a separate copy of the subset."""
 SUBSET_TEST_ROWS = 1017
-"""The rows of the test batch the reference run used: rows 0..1016."""
+"""The rows of the test batch the reference run used, rows 0..1016."""
 FULL_BATCH_ROWS = 10_000
 """Images in each original CIFAR-10 batch file."""
 
@@ -98,8 +98,8 @@ class Verdict:
 
     @property
     def reach(self):
-        """How far the farthest live value lies from the middle of its band, in half-widths of that band: below 1
-        inside every band, above 1 outside one."""
+        """How far the farthest live value lies from the middle of its band, in half-widths of that band (below 1
+        inside every band, above 1 outside one)."""
         return max(_reach(check) for check in self.checks)
 
     def sentence(self):
@@ -155,7 +155,7 @@ def judge(reference, records, live_cpu, widen=WIDEN, metrics=SLICE_METRICS):
     Every live record must have a committed record of the same arm, seed and epoch, and its arm at least two
     committed seeds at that epoch. The case is "identical" when every live value equals its seed's committed
     value exactly, "within" when every value lies in :func:`band` of the committed seeds' values, "outside"
-    otherwise. ``live_cpu`` describes the machine that trained the records (:func:`cpu_description`).
+    otherwise. ``live_cpu`` describes the machine that trained the records (:func:`radam.cifar10.provenance.cpu`).
     """
     if not records:
         raise ValueError("records must hold at least one live record to judge, got none")
@@ -198,6 +198,27 @@ def calibration(reference, measured, widen=WIDEN):
     ]
 
 
+def rounding_spread(verdicts):
+    """How far rounding moves a slice, against how far seeds differ: for each (arm, metric), the standard deviation
+    of the live values over ``verdicts`` (slices whose floats were perturbed) divided by that of the committed
+    seeds' values; returns the list of these ratios."""
+    clouds = {}
+    for verdict in verdicts:
+        for check in verdict.checks:
+            clouds.setdefault((check.arm, check.metric), (check.committed, []))[1].append(check.live)
+    return [float(np.std(lives, ddof=1) / np.std(seeds, ddof=1)) for seeds, lives in clouds.values()]
+
+
+def new_seed_outside(seeds=3, widen=WIDEN, draws=200_000, rng=0):
+    """How often one more normally distributed value falls outside :func:`band` of ``seeds`` others (simulated
+    with ``draws`` draws): the band is not a prediction interval for another seed, only a margin for seed 0
+    moved by rounding."""
+    values = np.random.default_rng(rng).standard_normal((draws, seeds + 1))
+    given, new = values[:, :seeds], values[:, seeds]
+    spread = widen * given.std(axis=1, ddof=1)
+    return float(np.mean((new < given.min(axis=1) - spread) | (new > given.max(axis=1) + spread)))
+
+
 def select_subset(data):
     """The reference run's images out of CIFAR-10 data: the subset's own files pass through unchanged; the full
     data set (five batches of 10,000 training images, 10,000 test images) gives rows 0..N_k-1 of each batch
@@ -207,28 +228,6 @@ def select_subset(data):
         return data
     rows = np.concatenate([k * FULL_BATCH_ROWS + np.arange(n) for k, n in enumerate(SUBSET_ROWS)])
     return (x_train[rows], y_train[rows]), (x_test[:SUBSET_TEST_ROWS], y_test[:SUBSET_TEST_ROWS])
-
-
-_VECTOR_EXTENSIONS = (("amx_tile", "AMX"), ("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse4_2", "SSE4.2"))
-
-
-def cpu_description(cpuinfo="/proc/cpuinfo"):
-    """This CPU's model name and its widest vector extension, e.g. "AMD EPYC, AVX-512": two CPUs of one name
-    can still differ in the kernels oneDNN picks for them (the name alone does not tell the sums apart)."""
-    name, flags = None, set()
-    try:
-        with open(cpuinfo, encoding="utf-8") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key.strip() == "model name" and name is None:
-                    name = value.strip()
-                elif key.strip() == "flags" and not flags:
-                    flags = set(value.split())
-    except OSError:
-        pass
-    name = name or platform.processor() or platform.machine()
-    widest = next((label for flag, label in _VECTOR_EXTENSIONS if flag in flags), None)
-    return f"{name}, {widest}" if widest else name
 
 
 def local_data_dir(data_dir=None):

@@ -4,7 +4,7 @@
 seed 0) on the same images, when CIFAR-10 is already on this machine; :func:`radam.cifar10.live_check.judge`
 then says whether it is bit-identical, within the committed seeds' spread, or outside it.
 
-The check's error rates are measured, not assumed. The command
+The check's error rates are measured, not assumed. The command ::
 
     python -m radam.cifar10.live_slice --calibrate --results book/results/reference --out book/results/live-check
 
@@ -28,9 +28,11 @@ import time
 from radam.cifar10 import live_check
 
 SLICE_ARMS = ("adam", "radam")
-"""The arms the slice retrains: one plain adaptive optimizer and the book's."""
+"""The arms the slice retrains, one plain adaptive optimizer and the book's."""
 SLICE_SEED = 0
+"""The seed of the runs the slice retrains."""
 SLICE_EPOCHS = 1
+"""How many epochs the slice retrains, from the first."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,8 +111,8 @@ def run_slice(reference, data_dir=None, arm_changes=(), command="chapter 8 live 
     """(live Results, None), or (None, the sentence saying why the slice was skipped).
 
     Retrains :data:`SLICE_ARMS`, seed :data:`SLICE_SEED`, for :data:`SLICE_EPOCHS` epoch on the reference run's
-    images, found on this machine by :func:`live_check.local_data_dir` (never downloaded); from the full data
-    set it takes the subset's rows (:func:`live_check.select_subset`). TensorFlow's op determinism is on, so one
+    images, found on this machine by :func:`radam.cifar10.live_check.local_data_dir` (never downloaded); from the full data
+    set it takes the subset's rows (:func:`radam.cifar10.live_check.select_subset`). TensorFlow's op determinism is on, so one
     machine repeats the slice bit for bit (without it, two runs on one busy machine can differ in the last
     digits); it also picks other kernels than a run without it, so the slice equals committed records only
     where they were trained with ``--deterministic`` on the same machine.
@@ -167,20 +169,41 @@ def _run_variant_here(reference_path, name, data_dir):
 
 def calibrate(reference_path, out_dir, data_dir=None, names=None):
     """Train the unchanged slice and every variant (or those in ``names``), each in its own process, and write
-    ``out_dir/live-check.json``; returns its content. Variants already in that file are kept, not retrained."""
-    from radam.cifar10 import provenance
+    ``out_dir/live-check.json`` after each; returns its content.
 
-    started, clock = provenance.now(), time.monotonic()
-    path = os.path.join(out_dir, "live-check.json")
-    saved = {}
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            saved = {slice_["variant"]: slice_ for slice_ in json.load(f)["slices"]}
+    An interrupted calibration resumes: the slices already in the file are kept, not retrained, provided the
+    file was made by the same code on the same machine (the same commit, without uncommitted changes, the same
+    CPU); otherwise it raises ValueError before training anything, so one file never mixes two codes.
+    """
+    from radam.cifar10 import provenance
+    from radam.cifar10.store import atomic_write
+
     wanted = ["unchanged", *(v.name for v in VARIANTS)] if names is None else list(names)
     unknown = [name for name in wanted if name != "unchanged" and name not in VARIANTS_BY_NAME]
     if unknown:
         raise ValueError(f"unknown variants {unknown}; known: unchanged, {', '.join(VARIANTS_BY_NAME)}")
+    command = " ".join(["python -m radam.cifar10.live_slice", *map(shlex.quote, sys.argv[1:])])
+    now = provenance.provenance(command, provenance.now(), provenance.now(), 0.0)
+    path = os.path.join(out_dir, "live-check.json")
+    saved, earlier_s = {}, 0.0
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            before = json.load(f)
+        made = before["provenance"]
+        same = [made.get(key) == now[key] for key in ("commit", "cpu")] + [
+            made.get("uncommitted_changes") is False and now["uncommitted_changes"] is False
+        ]
+        if not all(same):
+            raise ValueError(
+                f"{path} was made by other code or on another machine (commit {made.get('commit')}, "
+                f"uncommitted changes {made.get('uncommitted_changes')}, CPU {made.get('cpu')!r}; here commit "
+                f"{now['commit']}, uncommitted changes {now['uncommitted_changes']}, CPU {now['cpu']!r}): "
+                "delete it to calibrate again"
+            )
+        saved = {slice_["variant"]: slice_ for slice_ in before["slices"]}
+        now["started"], earlier_s = made["started"], made["wall_time_s"]
     os.makedirs(out_dir, exist_ok=True)
+    clock = time.monotonic()
     for name in wanted:
         if name in saved:
             continue
@@ -198,19 +221,13 @@ def calibrate(reference_path, out_dir, data_dir=None, names=None):
             description=variant.description if variant else "the slice as chapter 8 trains it",
         )
         saved[name] = slice_
+        now.update(finished=provenance.now(), wall_time_s=round(earlier_s + time.monotonic() - clock, 1))
         content = {
             "reference": os.path.basename(os.path.normpath(reference_path)),
-            "machine": live_check.cpu_description(),
-            "provenance": provenance.provenance(
-                " ".join(["python -m radam.cifar10.live_slice", *map(shlex.quote, sys.argv[1:])]),
-                started,
-                provenance.now(),
-                time.monotonic() - clock,
-            ),
+            "machine": provenance.cpu(),
+            "provenance": now,
             "slices": [saved[key] for key in ["unchanged", *VARIANTS_BY_NAME] if key in saved],
         }
-        from radam.cifar10.store import atomic_write
-
         atomic_write(path, (json.dumps(content, indent=1) + "\n").encode())
     with open(path, encoding="utf-8") as f:
         return json.load(f)

@@ -6,7 +6,7 @@ from keras import layers
 
 
 def build_model(mixed_precision=False):
-    """The blog's CNN (550,570 parameters) for 32x32x3 float inputs in [0, 1]:
+    """The blog's CNN (550,570 parameters) for 32x32x3 float inputs in [0, 1]::
 
         3 x [Conv2D(f, 3x3, relu) x 2, MaxPooling2D(2x2), Dropout(0.2)]  for f = 32, 64, 128
         Flatten, Dense(128, relu), Dropout(0.2), Dense(10, softmax)

@@ -61,15 +61,27 @@ def _git(*args):
     return out.stdout.strip()
 
 
-def _cpu():
+_VECTOR_EXTENSIONS = (("amx_tile", "AMX"), ("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse4_2", "SSE4.2"))
+"""CPU flags from the widest vector extension down, with the names :func:`cpu` gives them."""
+
+
+def cpu(cpuinfo="/proc/cpuinfo"):
+    """This CPU's model name and its widest vector extension, e.g. "AMD EPYC, AVX-512": two CPUs of one name can
+    still differ in the kernels oneDNN picks for them, so the name alone does not tell their sums apart."""
+    name, flags = None, set()
     try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
+        with open(cpuinfo, encoding="utf-8") as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and name is None:
+                    name = value.strip()
+                elif key.strip() == "flags" and not flags:
+                    flags = set(value.split())
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    name = name or platform.processor() or platform.machine()
+    widest = next((label for flag, label in _VECTOR_EXTENSIONS if flag in flags), None)
+    return f"{name}, {widest}" if widest else name
 
 
 def provenance(command, started, finished, wall_time_s):
@@ -91,7 +103,7 @@ def provenance(command, started, finished, wall_time_s):
             "numpy": np.__version__,
             "python": platform.python_version(),
         },
-        "cpu": _cpu(),
+        "cpu": cpu(),
         "cores": os.cpu_count(),
         "platform": platform.platform(),
         "started": started,

@@ -2,7 +2,7 @@
 
 The arms of one seed start from the same weights and see the same batches, so the comparison of arms ``a``
 and ``b`` is paired: for each seed s the difference d_s = a_s - b_s of an endpoint fixed in advance (for
-example the mean validation accuracy of the last five epochs, :func:`endpoint`). Over n seeds,
+example the mean validation accuracy of the last five epochs, :func:`endpoint`). Over n seeds, ::
 
     d_bar = mean(d_s),   s_d = std(d_s, ddof=1),   d_bar -+ t_{n-1, (1+confidence)/2} * s_d / sqrt(n)
 
@@ -20,7 +20,7 @@ import numpy as np
 CONFIDENCE = 0.95
 """The confidence level of every interval the book reports."""
 LAST_EPOCHS = 5
-"""The endpoint fixed before looking at the results: the mean over the last five epochs of a run."""
+"""The endpoint fixed before looking at the results, the mean over the last five epochs of a run."""
 
 
 def _incomplete_beta(a, b, x):
@@ -173,3 +173,18 @@ def binomial_standard_error(accuracy, n):
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n!r}")
     return math.sqrt(accuracy * (1.0 - accuracy) / n)
+
+
+def clopper_pearson_upper(k, n, confidence=CONFIDENCE):
+    """The one-sided upper confidence bound of a rate after ``k`` events in ``n`` trials (Clopper-Pearson): the
+    rate p at which P(at most k events in n | p) = 1 - confidence; 1 when k = n."""
+    if not (isinstance(n, int) and n >= 1 and isinstance(k, int) and 0 <= k <= n):
+        raise ValueError(f"k and n must be whole numbers with 0 <= k <= n and n >= 1, got k={k!r}, n={n!r}")
+    if k == n:
+        return 1.0
+    low, high = 0.0, 1.0
+    for _ in range(100):
+        rate = (low + high) / 2
+        at_most_k = sum(math.comb(n, i) * rate**i * (1 - rate) ** (n - i) for i in range(k + 1))
+        low, high = (rate, high) if at_most_k > 1 - confidence else (low, rate)
+    return high
