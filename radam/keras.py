@@ -266,10 +266,11 @@ class RAdam(keras.optimizers.Optimizer):
         def sgd_step():
             return ops.multiply(m, ops.cast(sgd_size, dtype))
 
-        if keras.backend.backend() == "torch":
-            # On PyTorch every ops.cond call names a new Keras operation, and torch.compile (fit with jit_compile=True)
-            # recompiled the step for each name: one expression instead, m * step_size / denominator, where the
-            # scalars select the rectified step (denominator sqrt(v) + epsilon) or the SGD step (denominator 1).
+        if keras.backend.backend() != "tensorflow":
+            # ops.cond only on TensorFlow. On PyTorch every call names a new Keras operation, and torch.compile (fit
+            # with jit_compile=True) recompiled the step for each name; on JAX outside jit each call traces and
+            # compiles lax.cond anew (300 eager steps: minutes and GBs). One expression instead, m * step_size /
+            # denominator, the scalars selecting the rectified step (over sqrt(v) + epsilon) or the SGD step (over 1).
             step_size = ops.cast(ops.where(adaptive, rectified_size, sgd_size), dtype)
             denominator = ops.where(adaptive, ops.add(ops.sqrt(v), self.epsilon), 1.0)  # 1.0 keeps v's dtype
             update = ops.divide(ops.multiply(m, step_size), denominator)

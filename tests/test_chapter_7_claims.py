@@ -95,3 +95,30 @@ def test_the_schedule_formula_is_narrow_and_shows_its_conditions():
     schedule = [d for d in displays if r"\mathrm{lr}_t" in d]
     assert any(r"t \le \mathrm{warmup}" in d for d in schedule) and any(r"t > \mathrm{warmup}" in d for d in schedule)
     assert len(schedule) == 2 and not any("cases" in d for d in schedule)  # one short display per condition
+
+
+@pytest.mark.source_tree  # reads the chapter and CI's pin files
+def test_the_backends_and_versions_the_chapter_names_are_the_ones_ci_tests():
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    chapter = json.loads((root / "book" / "07_radam_in_keras.ipynb").read_text())
+    prose = " ".join(" ".join("".join(c["source"]).split()) for c in chapter["cells"] if c["cell_type"] == "markdown")
+
+    def pinned(path, name):
+        return re.search(rf"^{re.escape(name)}==([0-9.]+)", (root / path).read_text(), re.M).group(1)
+
+    oldest_keras, oldest_tf = pinned(".ci/oldest.txt", "keras"), pinned(".ci/oldest.txt", "tensorflow-cpu")
+    requirements = (root / "requirements.txt").read_text()
+    newest_keras = re.search(r"^keras>=[0-9.]+,<3\.(\d+)", requirements, re.M).group(1)
+    newest_tf = re.search(r"^tensorflow-cpu>=[0-9.]+,<2\.(\d+)", requirements, re.M).group(1)
+    assert (
+        f"Keras {oldest_keras.rsplit('.0', 1)[0]} with TensorFlow {oldest_tf.rsplit('.', 1)[0]} up to "
+        f"Keras 3.{int(newest_keras) - 1} with TensorFlow 2.{int(newest_tf) - 1}"
+    ) in prose
+    for backend, name in (("jax", "JAX"), ("torch", "PyTorch")):
+        keras_version = pinned(f".ci/{backend}.txt", "keras")
+        version = pinned(f".ci/{backend}.txt", backend if backend == "torch" else "jax")
+        assert f"with Keras {keras_version}" in prose and f"{name} {version}" in prose

@@ -131,3 +131,50 @@ def test_a_difference_beyond_the_spread_with_one_seed_disagreeing_is_no_verdict(
     assert c.decided and abs(c.difference) > c.spread and c.wins == 2
     assert not c.beyond_spread
     assert c.verdict().endswith("within the seed spread: no difference this run can resolve.")
+
+
+def test_the_verdicts_whole_sentences():
+    ahead = analysis.compare(results({"a": [0.70, 0.72, 0.71], "b": [0.60, 0.61, 0.62]}), "a", "b")
+    assert ahead.verdict() == ("a 0.710 vs b 0.610: difference +0.100, seed spread 0.020, a ahead on 3 of 3 seeds; "
+                               "a is ahead beyond the seed spread, on every seed.")
+    behind = analysis.compare(results({"a": [0.60, 0.61, 0.62], "b": [0.70, 0.72, 0.71]}), "a", "b")
+    assert behind.beyond_spread and behind.verdict().endswith("; b is ahead beyond the seed spread, on every seed.")
+    one = analysis.compare(results({"a": [0.9, None, None], "b": [0.1, None, None]}), "a", "b")
+    assert one.verdict() == ("a 0.900 vs b 0.100: difference +0.800, seed spread 0.000, a ahead on 1 of 1 seed; "
+                             "1 seed so far, too few to judge (at least 3).")
+    two = analysis.compare(results({"a": [0.9, 0.8, None], "b": [0.1, 0.2, None]}), "a", "b")
+    assert two.verdict().endswith("a ahead on 2 of 2 seeds; 2 seeds so far, too few to judge (at least 3).")
+
+
+def test_compare_pairs_the_common_seeds_counts_ties_as_no_win_and_passes_best_on():
+    import pytest
+
+    r = results({"a": [0.70, 0.72, 0.71], "b": [0.60, 0.72, None]})
+    c = analysis.compare(r, "a", "b")
+    assert (c.a, c.b, c.seeds, c.wins) == ("a", "b", (0, 1), 1)  # seed 2: b incomplete; seed 1: a tie
+    assert c.paired == (0.70 - 0.60, 0.0)
+    # best=True: each seed's highest epoch, not its last (both arms)
+    for record in r.records:
+        if record["epoch"] == 1:
+            record["val_accuracy"] = 0.9 if record["arm"] == "a" else 0.8
+    last = analysis.compare(r, "a", "b")
+    assert (last.mean_a, last.mean_b) == pytest.approx((0.71, 0.66), abs=1e-12)
+    best = analysis.compare(r, "a", "b", best=True)
+    assert (best.mean_a, best.mean_b) == pytest.approx((0.9, 0.8), abs=1e-12)
+    with_none = results({"a": [0.5, None, None], "b": [None, 0.5, None]})
+    with pytest.raises(ValueError, match="^arms 'a' and 'b' have no completed seed in common$"):
+        analysis.compare(with_none, "a", "b")
+
+
+def test_a_sweep_names_every_rate_of_a_group_and_uses_its_seed_minimum():
+    sweep = {
+        "a": {1e-3: {0: 0.9, 1: 0.91}, 1e-2: {0: 0.8, 1: 0.81}, 3e-2: {0: 0.5}},
+        "b": {1e-3: {0: 0.5, 1: 0.51}, 1e-2: {0: 0.4, 1: 0.41}, 3e-2: {1: 0.5}},
+    }
+    at = analysis.compare_at_rates(sweep, "a", "b")
+    assert list(at) == [1e-3, 1e-2]  # 3e-2: no seed in common
+    assert all((c.a, c.b) == ("a", "b") for c in at.values())
+    assert analysis.sweep_verdict(sweep, "a", "b") == "a against b: ahead beyond the seed spread at lr = 0.001, 0.01."
+    assert analysis.sweep_verdict(sweep, "a", "b", min_seeds=3) == (
+        "a against b: fewer than 3 common seeds so far at lr = 0.001, 0.01."
+    )

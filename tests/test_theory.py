@@ -275,7 +275,9 @@ def test_radam_multiplier_is_r_t_from_the_first_adaptive_step_and_0_before(beta_
                                                                                                      sma_threshold)
 
 
-@pytest.mark.parametrize("beta_2, sma_threshold", [(0.9, 5.0), (0.95, 6.0), (0.99, 5.0), (0.99, 40.0)])
+@pytest.mark.parametrize(
+    "beta_2, sma_threshold", [(0.8, 5.0), (0.8, 6.0), (0.85, 5.0), (0.9, 5.0), (0.95, 6.0), (0.99, 5.0), (0.99, 40.0)]
+)
 def test_matching_linear_warmup_minimises_the_squared_error_by_brute_force(beta_2, sma_threshold):
     horizon = math.ceil(5 / (1 - beta_2))
     a = [float(theory.radam_multiplier(t, beta_2, sma_threshold)) for t in range(1, horizon + 1)]
@@ -333,10 +335,10 @@ def test_the_functions_of_t_warn_about_nothing_where_rho_t_is_at_most_4():
     # NaN and inf are the documented values there (r_t, the variances): computed without a RuntimeWarning
     import warnings
 
-    t = np.append(np.arange(1, 60), 1000)  # beta_2 = 0.6: rho_1000 = rho_inf = 4 exactly
+    t = np.append(np.arange(1, 60), 1000)  # beta_2 = 0.6: rho_1000 = rho_inf = 4 (1/3: 2) to rounding
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for beta_2 in (0.6, 0.9, 0.999):
+        for beta_2 in (1 / 3, 0.6, 0.9, 0.999):
             theory.rectification(t, beta_2)
             theory.radam_multiplier(t, beta_2, 4.0)
             theory.adaptive_lr_variance_approx(t, beta_2)
@@ -368,6 +370,7 @@ def test_rectified_monte_carlo_is_the_plain_one_times_r_t_squared():
         (lambda: theory.adaptive_lr_variance_exact(10, 0.9, sigma=0.0), r"^sigma must be > 0, got 0\.0"),
         (lambda: theory.adaptive_lr_square_variance(10, 0.9, sigma=-1.0), r"^sigma must be > 0, got -1\.0"),
         (lambda: theory.radam_multiplier(10, 0.9, 3.0), r"^sma_threshold must be >= 4"),
+        (lambda: theory.rho_offset(1.5), r"^beta_2 must be in \[0, 1\), got 1\.5"),
     ],
 )
 def test_bad_arguments_are_named_exactly(call, match):
@@ -379,7 +382,7 @@ def test_the_default_threshold_is_the_authors_5():
     # rho_5 = 4.996 and rho_6 = 5.994 at beta_2 = 0.999: step 6 is the first with rho_t >= 5
     assert theory.first_adaptive_step(0.999) == 6
     assert theory.radam_multiplier(5, 0.999) == 0.0 < theory.radam_multiplier(6, 0.999)
-    assert theory.matching_linear_warmup(0.99) == theory.matching_linear_warmup(0.99, 5.0)
+    assert theory.matching_linear_warmup(0.8) == theory.matching_linear_warmup(0.8, 5.0) == 17  # 19 with 6
 
 
 @pytest.mark.parametrize("t0", [8, 16, 64, 128, 100])
@@ -398,6 +401,12 @@ def test_a_threshold_at_rho_inf_is_never_reached():
     assert not theory.is_adaptive(2000, 0.9, threshold) and not theory.is_adaptive(np.array([2000]), 0.9, threshold)[0]
     with pytest.raises(ValueError, match="sma_threshold must be below rho_inf"):
         theory.first_adaptive_step(0.9, threshold)
+
+
+def test_r_t_stays_at_most_1_where_rounding_would_lift_it_above():
+    # beta_2 = 0.8: at large t, rho_t = rho_inf and (rho_t - 4)(rho_t - 2) / rho_t times the constant rounds to 1 + 2e-16
+    r = theory.rectification(np.arange(1, 200_000, 7), 0.8)
+    assert np.nanmax(r) == 1.0
 
 
 def test_r_t_exists_wherever_rho_inf_is_above_4():
