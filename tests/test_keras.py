@@ -25,6 +25,7 @@ import tensorflow as tf
 import radam.numpy
 from radam import schedules, theory
 from radam.keras import RAdam
+from keras_backend_worker import quadratic
 from reference_rules import plain_python_radam
 
 TOLERANCE = {  # (params and m relative to their largest magnitude, v elementwise relative)
@@ -73,18 +74,7 @@ def keras_step(optimizer, variables):
 @pytest.mark.parametrize("config", CONFIGS)
 def test_matches_numpy_radam_on_a_random_quadratic(config, floatx):
     """1,000 steps on f(p) = sum_i 0.5 p_i^T A_i p_i - b_i^T p_i, each side following its own gradients."""
-    rng = np.random.default_rng(1)
-    shapes = [(4, 3), (5,)]
-    params = [rng.normal(size=s).astype(floatx) for s in shapes]
-    hessians, targets = [], []
-    for p in params:
-        q, _ = np.linalg.qr(rng.normal(size=(p.size, p.size)))
-        hessians.append(((q * np.geomspace(0.1, 10.0, p.size)) @ q.T).astype(floatx))
-        targets.append(rng.normal(size=p.size).astype(floatx))
-
-    def gradients(values):
-        return [(h @ x.ravel() - b).reshape(x.shape) for x, h, b in zip(values, hessians, targets)]
-
+    params, gradients = quadratic(floatx)
     kwargs = {"learning_rate": 0.005, **CONFIGS[config]}
     start = [p.copy() for p in params]
     variables = [keras.Variable(p.copy()) for p in params]
