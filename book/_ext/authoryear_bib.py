@@ -11,19 +11,30 @@ def _last_name(person):
 
 
 class AuthorYearLabels(BaseLabelStyle):
-    """Label = first author's last name (and "et al." for three or more, "and" for two) and the year."""
+    """Label = first author's last name (and "et al." for three or more, "and" for two) and the year, with "a",
+    "b", ... after the year where two works would get the same label."""
 
     def format_labels(self, sorted_entries):
-        for entry in sorted_entries:
-            people = entry.persons.get("author") or entry.persons.get("editor") or []
-            names = [_last_name(person) for person in people]
-            if len(names) >= 3:
-                who = f"{names[0]} et al."
-            elif len(names) == 2:
-                who = f"{names[0]} and {names[1]}"
+        labels = [self._label(entry) for entry in sorted_entries]
+        seen = {}
+        for label in labels:
+            if labels.count(label) > 1:  # two works of one first author in one year: "2020a", "2020b"
+                seen[label] = seen.get(label, -1) + 1
+                yield f"{label}{'abcdefghijklmnopqrstuvwxyz'[seen[label]]}"
             else:
-                who = names[0] if names else entry.key
-            yield f"{who} {entry.fields.get('year', '')}".strip()
+                yield label
+
+    @staticmethod
+    def _label(entry):
+        people = entry.persons.get("author") or entry.persons.get("editor") or []
+        names = [_last_name(person) for person in people]
+        if len(names) >= 3:
+            who = f"{names[0]} et al."
+        elif len(names) == 2:
+            who = f"{names[0]} and {names[1]}"
+        else:
+            who = names[0] if names else entry.key
+        return f"{who} {entry.fields.get('year', '')}".strip()
 
 
 class AuthorYearStyle(UnsrtStyle):

@@ -205,7 +205,7 @@ def current_arm(arm, steps_per_epoch):
     """How the current code defines ``arm`` (an Arm read from a results folder).
 
     An arm named after a named arm, or after a sweep of one (``NAME-lrLR``), is that named arm as
-    :data:`radam.cifar10.arms.NAMED_ARMS` defines it now, at the sweep's rate, with the blog's schedule scaled to
+    ``radam.cifar10.arms.NAMED_ARMS`` defines it now, at the sweep's rate, with the blog's schedule scaled to
     ``steps_per_epoch`` where the stored arm's is (``--scale-schedules``); any other arm (a custom one) is its
     stored definition, which the current Arm must still accept.
     """
@@ -271,16 +271,3 @@ def regenerate_commands(results, folder):
         if command not in commands:
             commands.append(command)
     return commands
-
-
-SLICE_METRICS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
-
-
-def slice_differences(reference, live):
-    """{metric: the largest abs(live - reference) over the live records} for the records of ``live`` (a short
-    rerun) that ``reference`` also holds (same arm, seed and epoch). Raises ValueError if they share none."""
-    saved = {(r["arm"], r["seed"], r["epoch"]): r for r in reference.records}
-    pairs = [(saved[key], r) for r in live.records if (key := (r["arm"], r["seed"], r["epoch"])) in saved]
-    if not pairs:
-        raise ValueError("the live records share no (arm, seed, epoch) with the reference results")
-    return {metric: max(abs(new[metric] - old[metric]) for old, new in pairs) for metric in SLICE_METRICS}

@@ -34,7 +34,7 @@ RECORD_FIELDS = (
 )
 """The columns of results.csv: one record per arm, seed and epoch. learning_rate is lr_t at the epoch's last
 step; images_per_second counts training images over train_time_s; diverged says that a loss or accuracy was
-not finite (it is null then; see :mod:`radam.cifar10.schema`)."""
+not finite (it is null then; see ``radam.cifar10.schema``)."""
 
 
 @dataclasses.dataclass
@@ -153,7 +153,7 @@ class Results:
     @classmethod
     def load(cls, path):
         """Results from a results.json file (or the folder holding it), checked in full against the schema
-        (:mod:`radam.cifar10.schema`): a file that breaks it raises ResultsError naming file, record and field."""
+        (``radam.cifar10.schema``): a file that breaks it raises ResultsError naming file, record and field."""
         saved = schema.read(path)
         return cls(
             [Arm(**config) for config in saved["arms"]],

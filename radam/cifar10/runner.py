@@ -358,22 +358,24 @@ def run_experiment(arms, epochs, seeds=(0,), *, data=None, on_epoch_end=None, **
         data: ``((x_train, y_train), (x_test, y_test))`` as load_cifar10 returns it; by default loaded from
             ``data_dir``.
         on_epoch_end: called with each new record once it has been saved.
-        options: the other fields of :class:`RunSettings`:
+        options: the other fields of ``RunSettings``, below.
 
-        - data_dir: the folder of the batch files (see :func:`radam.cifar10.load_cifar10`);
-        - train_limit, test_limit: use only the first that many training / test images;
-        - batch_size (default 64);
-        - out_dir: after every epoch, a checkpoint per run (out_dir/checkpoints) and results.json /
-          results.csv are written atomically; calling again with the same out_dir resumes each run after its
-          last completed epoch and gives the same numbers as an uninterrupted run;
-        - restart: discard this call's saved runs (arms x seeds) first; the folder's other runs stay;
-        - progress: a progress line per run (default True);
-        - mixed_precision: float16 compute with loss scaling (for GPUs);
-        - distribute: tf.distribute.MirroredStrategy over all GPUs (batch_size is the global batch);
-        - deterministic: tf.config.experimental.enable_op_determinism;
-        - scale_schedules: run each arm as ``arm.scaled(steps_per_epoch)``: the blog's schedule lasts as many
-          epochs as on the full data;
-        - command: the command line recorded in the provenance (default: this process's arguments).
+    The options:
+
+    - data_dir: the folder of the batch files (see :func:`radam.cifar10.load_cifar10`);
+    - train_limit, test_limit: use only the first that many training / test images;
+    - batch_size (default 64);
+    - out_dir: after every epoch, a checkpoint per run (out_dir/checkpoints) and results.json /
+      results.csv are written atomically; calling again with the same out_dir resumes each run after its
+      last completed epoch and gives the same numbers as an uninterrupted run;
+    - restart: discard this call's saved runs (arms x seeds) first; the folder's other runs stay;
+    - progress: a progress line per run (default True);
+    - mixed_precision: float16 compute with loss scaling (for GPUs);
+    - distribute: tf.distribute.MirroredStrategy over all GPUs (batch_size is the global batch);
+    - deterministic: tf.config.experimental.enable_op_determinism;
+    - scale_schedules: run each arm as ``arm.scaled(steps_per_epoch)``: the blog's schedule lasts as many
+      epochs as on the full data;
+    - command: the command line recorded in the provenance (default: this process's arguments).
 
     The settings are checked, the data read and the folder's results checked against this call before anything
     is written: a refusal (a ValueError) leaves the folder as it was. With ``out_dir``, the folder is locked while
