@@ -180,7 +180,8 @@ def test_the_chapter_builds_without_data_or_network(tmp_path, monkeypatch):
         output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])
     )
     assert live_slice.SKIPPED_NO_DATA in printed
-    assert not any(tmp_path.iterdir()), "the chapter wrote into the Keras cache (a download?)"
+    # Keras writes its keras.json there on import; a download would create datasets/
+    assert not (tmp_path / "datasets").exists(), "the chapter downloaded into the Keras cache"
 
 
 def test_the_prose_says_how_the_reference_run_was_trained():
