@@ -154,3 +154,17 @@ def test_a_calibration_made_by_other_code_is_not_added_to(tmp_path):
     with pytest.raises(ValueError, match="was made by other code or on another machine .* delete it"):
         live_slice.calibrate(str(BOOK_RESULTS / "reference"), str(tmp_path))
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--results", "x", "--variant", "bogus"], "argument --variant: invalid choice: 'bogus'"),
+        (["--results", "x"], "give exactly one of --variant NAME and --calibrate"),
+        (["--results", "x", "--calibrate"], "--calibrate needs --out"),
+    ],
+)
+def test_the_command_line_refuses_what_it_cannot_train(argv, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        live_slice.main(argv)
+    assert stop.value.code == 2 and message in capsys.readouterr().err

@@ -146,7 +146,9 @@ class Verdict:
 def _reach(check):
     """How far a live value lies from the middle of its band: 0 in the middle, 1 on an edge, > 1 outside."""
     middle, half = (check.low + check.high) / 2, (check.high - check.low) / 2
-    return abs(check.live - middle) / half if half > 0 else float("inf")
+    if half == 0:  # every seed gave the same value: on it, or outside
+        return 0.0 if check.live == middle else float("inf")
+    return abs(check.live - middle) / half
 
 
 def judge(reference, records, live_cpu, widen=WIDEN, metrics=SLICE_METRICS):

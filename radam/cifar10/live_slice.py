@@ -239,8 +239,15 @@ def main(argv=None):
         description="Train chapter 8's live slice, one variant of it, or all of them (--calibrate).",
     )
     parser.add_argument("--results", required=True, help="the committed reference results folder")
-    parser.add_argument("--data-dir", default=None, help="CIFAR-10 batch files (default: RADAM_CIFAR10_DIR, Keras's cache)")
-    parser.add_argument("--variant", default=None, help="train one variant and print its records as JSON")
+    parser.add_argument(
+        "--data-dir", default=None, help="CIFAR-10 batch files (default: RADAM_CIFAR10_DIR, Keras's cache)"
+    )
+    parser.add_argument(
+        "--variant",
+        default=None,
+        choices=["unchanged", *VARIANTS_BY_NAME],
+        help="train one variant and print its records as JSON",
+    )
     parser.add_argument("--calibrate", action="store_true", help="train the unchanged slice and every variant")
     parser.add_argument("--out", default=None, help="with --calibrate: the folder for live-check.json")
     args = parser.parse_args(argv)
