@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import ipywidgets  # noqa: F401  (finding radam.widgets' modules imports radam.widgets: the book's install only)
+
 ROOT = Path(__file__).resolve().parents[1]
 API = ROOT / "book" / "api.md"
 
