@@ -4,11 +4,12 @@ committed results until Run trains live."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from radam import widgets
+from radam import frames, widgets
 from results_files import record, results_json, write_results_json
 from radam.widgets.core import FigureDashboard
 
@@ -157,6 +158,13 @@ def committed(tmp_path, sweep_arms=(ADAM, WARMUP, RADAM)):
     return [Results.load(reference), Results.load(sweep)]
 
 
+needs_stack = pytest.mark.skipif(
+    not frames.available(),
+    reason="this ipywidgets has no Stack, so the explorer is live there (test_the_explorer_is_live_without_stack)",
+)
+
+
+@needs_stack
 def test_committed_runs_are_grouped_by_base_arm_rate_and_seed(tmp_path):
     from radam.widgets.cifar10_runs import MEAN, base_name, committed_runs_explorer
 
@@ -195,8 +203,11 @@ def test_committed_runs_follow_each_records_seed_and_leave_out_runs_still_traini
     np.testing.assert_allclose(runs[("adam", 1e-3, 2)][1], 0.1 * np.arange(1, 4) + 0.02 + 1e-3)
 
 
+@needs_stack
 def test_every_control_of_the_committed_runs_explorer_changes_the_picture(tmp_path):
-    explorer = committed_runs_explorer_of(tmp_path)
+    from radam.widgets.cifar10_runs import committed_runs_explorer
+
+    explorer = committed_runs_explorer(committed(tmp_path), static=True)
     shown = explorer.dashboard.picture
     first = shown(arm=0, learning_rate=1, seed=0)
     assert first != shown(arm=2, learning_rate=1, seed=0)
@@ -209,7 +220,20 @@ def test_every_control_of_the_committed_runs_explorer_changes_the_picture(tmp_pa
 def committed_runs_explorer_of(tmp_path):
     from radam.widgets.cifar10_runs import committed_runs_explorer
 
-    return committed_runs_explorer(committed(tmp_path))
+    return committed_runs_explorer(committed(tmp_path), static=False)
+
+
+def test_the_explorer_is_live_without_stack(tmp_path):
+    """Where ipywidgets has no Stack (Colab's 7.7) the explorer is a live dashboard: a control redraws the picture."""
+    from radam.widgets.layered import LayeredDashboard
+
+    explorer = committed_runs_explorer_of(tmp_path)
+    assert isinstance(explorer.dashboard, LayeredDashboard)
+    before = explorer.dashboard.image.value
+    explorer.dashboard.controls["arm"].value = "radam"
+    after_arm = explorer.dashboard.image.value
+    explorer.dashboard.controls["learning_rate"].value = 1e-2
+    assert before != after_arm != explorer.dashboard.image.value
 
 
 def test_committed_runs_take_chapter_8s_colours(tmp_path):
@@ -240,13 +264,15 @@ def test_committed_runs_explorer_refuses_what_it_cannot_show(tmp_path):
         committed_runs_explorer(results + [Results.load(lonely)])
 
 
+@pytest.mark.source_tree  # reads book/results
 def test_the_book_s_committed_runs_feed_the_explorer():
     """The chapter's explorer over the reference run and the learning-rate sweep, checked against Results.curves."""
     from radam.cifar10 import load_book_results
     from radam.widgets.cifar10_runs import MEAN, committed_runs_explorer
 
-    reference, sweep = load_book_results("reference", "book/results"), load_book_results("lr-sweep", "book/results")
-    explorer = committed_runs_explorer([reference, sweep])
+    book = str(Path(__file__).resolve().parents[1] / "book" / "results")
+    reference, sweep = load_book_results("reference", book), load_book_results("lr-sweep", book)
+    explorer = committed_runs_explorer([reference, sweep], static=False)
     assert explorer.arms == ("adam", "adam-warmup", "radam")
     assert explorer.rates == sorted({arm.learning_rate for arm in sweep.arms} | {1e-3})
     np.testing.assert_allclose(explorer.curve("radam", 1e-3, MEAN)[1], reference.curves()["radam"][1].mean(axis=0))

@@ -13,10 +13,12 @@ chapter 8 (:func:`radam.cifar10.figures.arm_style`).
 import math
 import re
 
+import ipywidgets as widgets
 import numpy as np
 
 from radam import frames, plotting
 from radam.cifar10.figures import arm_style
+from radam.widgets.layered import layered_dashboard
 
 MEAN = "mean"
 """The seed option that shows the mean over the seeds (and their lowest-to-highest band)."""
@@ -63,11 +65,22 @@ def committed_runs(results, arms, metric="val_accuracy"):
     return runs, styles
 
 
+def _live_widget(choice):
+    """A live selection widget over a :class:`radam.frames.Choice`'s (label, value) options, its value the value."""
+    kind = {"slider": widgets.SelectionSlider, "buttons": widgets.ToggleButtons, "dropdown": widgets.Dropdown}
+    return kind[choice.kind](
+        options=list(choice.options),
+        value=choice.options[choice.index][1],
+        description=choice.description,
+        style={"description_width": "initial"},
+    )
+
+
 class CommittedRunsExplorer:
     """Controls over arm, learning rate and seed (or the mean over seeds), and the two panels of the module
     docstring, drawn for every setting (:class:`radam.frames.FrameDashboard`)."""
 
-    def __init__(self, results, arms=("adam", "adam-warmup", "radam"), metric="val_accuracy", dpi=80):
+    def __init__(self, results, arms=("adam", "adam-warmup", "radam"), metric="val_accuracy", dpi=80, static=None):
         if isinstance(arms, str) or not arms:
             raise ValueError(f"arms must be a non-empty sequence of base arm names, got {arms!r}")
         self.arms, self.metric = tuple(arms), metric
@@ -84,9 +97,12 @@ class CommittedRunsExplorer:
             "seed": frames.Choice("seed", (("mean over seeds", MEAN),) + tuple((f"seed {s}", s) for s in every),
                                   kind="buttons"),
         }
+        # the same choices as live widgets, for a kernel whose ipywidgets has no Stack (Colab's 7.7)
+        live = {name: _live_widget(choice) for name, choice in controls.items()}
         layers = [frames.Layer(self._background), frames.Layer(self._runs, ("arm", "learning_rate", "seed"))]
-        self.dashboard = frames.FrameDashboard(controls, layers, ncols=2, figsize=(plotting.CONTENT_WIDTH, 3.6),
-                                               dpi=dpi, colors=64)
+        self.dashboard = layered_dashboard(
+            static, live, controls, layers, (plotting.CONTENT_WIDTH, 3.6), colors=64, ncols=2, dpi=dpi
+        )
         self.widget = self.dashboard.widget
 
     def seeds_at(self, arm, rate):
@@ -145,7 +161,8 @@ class CommittedRunsExplorer:
         self.dashboard._ipython_display_()
 
 
-def committed_runs_explorer(results, arms=("adam", "adam-warmup", "radam"), metric="val_accuracy"):
+def committed_runs_explorer(results, arms=("adam", "adam-warmup", "radam"), metric="val_accuracy", static=None):
     """The explorer of committed CIFAR-10 runs (a :class:`CommittedRunsExplorer`) over ``results``, a list of
-    :class:`radam.cifar10.Results` (e.g. the book's reference run and learning-rate sweep)."""
-    return CommittedRunsExplorer(results, arms, metric)
+    :class:`radam.cifar10.Results` (e.g. the book's reference run and learning-rate sweep). ``static``: frames
+    (True), live widgets (False) or, by default, frames where ipywidgets can show them."""
+    return CommittedRunsExplorer(results, arms, metric, static=static)
