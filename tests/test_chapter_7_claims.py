@@ -82,6 +82,7 @@ def test_epsilon_on_sqrt_v_is_epsilon_over_sqrt_of_1_minus_beta_2_t_on_sqrt_v_ha
     assert (gap > 0.5) if g == 1e-6 else (0 < gap < 2e-3)
 
 
+@pytest.mark.source_tree  # reads the chapter
 def test_the_schedule_formula_is_narrow_and_shows_its_conditions():
     """Issue 26.1: chapter 7's schedule in two short displays, each with its condition, no \\text{a\\_b}."""
     import json
