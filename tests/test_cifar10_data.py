@@ -327,3 +327,23 @@ def test_protocol_5_still_refuses_other_globals(tmp_path, no_env):
                  {b"data": Crafted(FROMBUFFER, ([0] * 3072, np.dtype(np.uint8), (1, 3072), "C")), b"labels": [0]})
     with pytest.raises(CIFAR10FileError, match=r"test_batch builds a numpy _frombuffer call"):
         cifar10.load_cifar10(tmp_path / "c")
+
+
+def test_local_folder_looks_only_on_this_machine(tmp_path, monkeypatch):
+    monkeypatch.delenv("RADAM_CIFAR10_DIR", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    assert radam.cifar10.data.local_folder() is None  # nothing here, and nothing downloaded
+    cache = tmp_path / "keras" / "datasets" / "cifar-10-batches-py"
+    cache.mkdir(parents=True)
+    assert radam.cifar10.data.local_folder() is None  # a folder without the batch files is not data
+    (cache / "test_batch").write_bytes(b"")
+    assert radam.cifar10.data.local_folder() == str(cache)
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "test_batch").write_bytes(b"")
+    monkeypatch.setenv("RADAM_CIFAR10_DIR", str(own))
+    assert radam.cifar10.data.local_folder() == str(own)
+    given = tmp_path / "given"
+    given.mkdir()
+    (given / "test_batch").write_bytes(b"")
+    assert radam.cifar10.data.local_folder(given) == str(given)

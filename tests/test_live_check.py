@@ -193,26 +193,6 @@ def test_the_subset_rows_are_the_shared_subsets_counts(tmp_path):
     assert tuple(counts[:5]) == live_check.SUBSET_ROWS and counts[5] == live_check.SUBSET_TEST_ROWS
 
 
-def test_local_data_dir_looks_only_on_this_machine(tmp_path, monkeypatch):
-    monkeypatch.delenv("RADAM_CIFAR10_DIR", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    assert live_check.local_data_dir() is None  # nothing here, and nothing downloaded
-    cache = tmp_path / "keras" / "datasets" / "cifar-10-batches-py"
-    cache.mkdir(parents=True)
-    assert live_check.local_data_dir() is None  # a folder without the batch files is not data
-    (cache / "test_batch").write_bytes(b"")
-    assert live_check.local_data_dir() == str(cache)
-    own = tmp_path / "own"
-    own.mkdir()
-    (own / "test_batch").write_bytes(b"")
-    monkeypatch.setenv("RADAM_CIFAR10_DIR", str(own))
-    assert live_check.local_data_dir() == str(own)
-    given = tmp_path / "given"
-    given.mkdir()
-    (given / "test_batch").write_bytes(b"")
-    assert live_check.local_data_dir(given) == str(given)
-
-
 @pytest.mark.source_tree  # reads book/results, which the wheel does not ship
 def test_the_calibration_file_is_strict_json_with_provenance():
     text = (BOOK_RESULTS / "live-check" / "live-check.json").read_text()

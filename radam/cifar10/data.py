@@ -181,6 +181,19 @@ def _locate(data_dir):
     return folder, "download", f"delete {folder} to download it again, or set RADAM_CIFAR10_DIR"
 
 
+def local_folder(data_dir=None):
+    """The folder of CIFAR-10 batch files already on this machine, or None: ``data_dir``, else
+    ``$RADAM_CIFAR10_DIR``, else Keras's cache, in the order :func:`load_cifar10` looks, but never downloading
+    (chapter 8's live slice is skipped instead). A folder counts when it holds ``test_batch``."""
+    datasets_dir = _keras_datasets_dir()
+    candidates = [data_dir, os.environ.get("RADAM_CIFAR10_DIR")]
+    candidates += [os.path.join(datasets_dir, name) for name in _CACHE_FOLDERS]
+    for folder in candidates:
+        if folder and os.path.isfile(os.path.join(os.fspath(folder), TEST_FILE)):
+            return os.fspath(folder)
+    return None
+
+
 @dataclasses.dataclass(frozen=True)
 class DataInfo:
     """Which CIFAR-10 data a run used: the folder, how it was found, and the number of images."""

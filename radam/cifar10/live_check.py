@@ -232,22 +232,6 @@ def select_subset(data):
     return (x_train[rows], y_train[rows]), (x_test[:SUBSET_TEST_ROWS], y_test[:SUBSET_TEST_ROWS])
 
 
-def local_data_dir(data_dir=None):
-    """The folder of CIFAR-10 batch files that is already on this machine, or None: ``data_dir``, else
-    ``$RADAM_CIFAR10_DIR``, else Keras's cache. Never downloads (the slice is skipped instead)."""
-    keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    candidates = [
-        data_dir,
-        os.environ.get("RADAM_CIFAR10_DIR"),
-        os.path.join(keras_home, "datasets", "cifar-10-batches-py"),
-        os.path.join(keras_home, "datasets", "cifar-10-batches-py-target", "cifar-10-batches-py"),
-    ]
-    for folder in candidates:
-        if folder and os.path.isfile(os.path.join(os.fspath(folder), "test_batch")):
-            return os.fspath(folder)
-    return None
-
-
 CALIBRATION = os.path.join("live-check", "live-check.json")
 """Where the book keeps the measured calibration of the rule, under its results folder."""
 
