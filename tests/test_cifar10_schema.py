@@ -110,7 +110,8 @@ def test_truncated_and_non_json_files_are_named(tmp_path):
     text = json.dumps(two_runs())
     refused(tmp_path, None, r"hostile/results.json is not a whole JSON file", text=text[: len(text) // 2])
     refused(tmp_path, None, r"hostile/results.json: the top level must be a JSON object, got list", text="[1, 2]")
-    refused(tmp_path, None, r"schema_version 3 is not one this radam reads", text=json.dumps({"schema_version": 3}))
+    refused(tmp_path, None, r"schema_version 4 is not one this radam reads \(1 to 3\)",
+            text=json.dumps({"schema_version": 4}))
 
 
 def test_deep_nesting_is_refused_before_parsing(tmp_path):
@@ -172,15 +173,33 @@ def test_an_arm_whose_rate_float32_cannot_hold_is_refused():
 
 
 def test_version_1_folders_migrate_without_changing_a_number():
-    """The committed folders are version 1: read as version 2, each record gains diverged=False, nothing else."""
+    """The committed folders are version 1: read as version 3, each record gains diverged=False and test_ values
+    equal to its val_ values (they validated on the test set), the settings validation_images 0 and augment
+    false; nothing else changes."""
     path = BOOK_RESULTS / "reference" / "results.json"
     raw = json.loads(path.read_text())
     assert "schema_version" not in raw  # the committed files are not rewritten
     migrated = schema.migrate(raw)
-    assert migrated["schema_version"] == schema.SCHEMA_VERSION
-    assert [{k: v for k, v in r.items() if k != "diverged"} for r in migrated["records"]] == raw["records"]
+    assert migrated["schema_version"] == schema.SCHEMA_VERSION == 3
+    added = ("diverged", "test_loss", "test_accuracy")
+    assert [{k: v for k, v in r.items() if k not in added} for r in migrated["records"]] == raw["records"]
     assert all(r["diverged"] is False for r in migrated["records"])
-    assert {k: v for k, v in migrated.items() if k not in ("records", "schema_version")} == {
-        k: v for k, v in raw.items() if k != "records"
+    assert all(r["test_loss"] == r["val_loss"] and r["test_accuracy"] == r["val_accuracy"] for r in migrated["records"])
+    assert migrated["settings"] == {**raw["settings"], "validation_images": 0, "augment": False}
+    assert {k: v for k, v in migrated.items() if k not in ("records", "schema_version", "settings")} == {
+        k: v for k, v in raw.items() if k not in ("records", "settings")
     }
     assert Results.load(path).records == migrated["records"]
+
+
+def test_version_2_records_keep_their_flags_and_gain_test_values():
+    content = two_runs()
+    content["schema_version"] = 2
+    del content["settings"]["validation_images"], content["settings"]["augment"]
+    for r in content["records"]:
+        del r["test_loss"], r["test_accuracy"]
+    content["records"][0]["diverged"] = True
+    content["records"][0]["val_loss"] = None
+    migrated = schema.check(schema.migrate(content))
+    first = migrated["records"][0]
+    assert first["diverged"] is True and first["test_loss"] is None and first["test_accuracy"] == first["val_accuracy"]

@@ -68,6 +68,11 @@ def _parser():
     add("--train-limit", type=_whole(1), help="use only the first N training images")
     add("--test-limit", type=_whole(1), help="use only the first N test images")
     add("--batch-size", type=_whole(1), default=64, help="batch size (default 64, as in the blog)")
+    add("--validation-images", type=_whole(0), default=0, metavar="N",
+        help="hold out N training images (one fixed split for every seed) to validate on; default 0: validate "
+        "on the test set")
+    add("--augment", action="store_true",
+        help="mirror and shift (up to 4 pixels) each training image anew every epoch, alike for every arm")
     add("--restart", action="store_true",
         help="discard the saved runs of these arms and seeds in --out instead of resuming them (others stay)")
     add("--quiet", action="store_true", help="no progress bar")
@@ -106,6 +111,8 @@ def main(argv=None):
             train_limit=args.train_limit,
             test_limit=args.test_limit,
             batch_size=args.batch_size,
+            validation_images=args.validation_images,
+            augment=args.augment,
             out_dir=args.out,
             restart=args.restart,
             progress=not args.quiet,
@@ -122,7 +129,8 @@ def main(argv=None):
         print(f"\n{parser.prog}: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
     data = results.settings["data"]
-    used = f"{data['used_train']:,} training and {data['used_test']:,} test images used"
+    held = f", {data['used_validation']:,} validation" if data.get("used_validation") else ""
+    used = f"{data['used_train']:,} training{held} and {data['used_test']:,} test images used"
     print(f"Data: {data['folder']} ({data['found_via']}): {used}")
     print(f"Results: {os.path.join(args.out, 'results.json')} and results.csv")
     print(format_summary(summary_table(results)))

@@ -181,10 +181,11 @@ def batch_order_digest(seed, n_train, epochs=3):
     return digest([pipeline.epoch_order(seed, epoch, n_train) for epoch in range(1, epochs + 1)])
 
 
-def fingerprint(arms, source, batch_size, seeds):
-    """What determines a run's numbers: model, data, batch size and order, and per arm its definition and
-    :func:`update_probe`. The runner adds each seed's initial weights (``initial_weights``) as it starts it."""
-    return {
+def fingerprint(arms, source, batch_size, seeds, augment=False):
+    """What determines a run's numbers: model, data, batch size and order, the validation split and the
+    augmentation where a run has them, and per arm its definition and :func:`update_probe`. The runner adds
+    each seed's initial weights (``initial_weights``) as it starts it."""
+    out = {
         "model": model_description(),
         "data": source["digest"],
         "batch_size": batch_size,
@@ -192,6 +193,27 @@ def fingerprint(arms, source, batch_size, seeds):
         "initial_weights": {},
         "arms": {arm.name: {"definition": arm.config(), "update_probe": update_probe(arm)} for arm in arms},
     }
+    if source.get("used_validation"):
+        out["validation_split"] = validation_split_digest(source["used_train"], source["used_validation"])
+    if augment:
+        out["augmentation"] = {str(seed): augmentation_digest(seed) for seed in seeds}
+    return out
+
+
+def validation_split_digest(n_train, n_validation):
+    """A digest of which of ``n_train + n_validation`` training images the split holds out for validation."""
+    from radam.cifar10 import pipeline
+
+    return digest(list(pipeline.split(n_train + n_validation, n_validation)))
+
+
+def augmentation_digest(seed, epochs=2):
+    """A digest of the augmentation of seed ``seed``'s first ``epochs`` epochs, applied to a fixed probe of
+    eight images."""
+    from radam.cifar10 import pipeline
+
+    probe = (np.arange(8 * 32 * 32 * 3) % 251).astype(np.uint8).reshape(8, 32, 32, 3)
+    return digest([pipeline.augment(probe, seed, epoch) for epoch in range(1, epochs + 1)])
 
 
 def initial_weights_digest(seed):
@@ -242,6 +264,13 @@ def stale_parts(results, data_digest=None):
     for seed, order in saved["batch_order"].items():
         if batch_order_digest(int(seed), n_train) != order:
             problems.append(f"the batch order of seed {seed} changed")
+    if "validation_split" in saved:
+        n_validation = results.settings["data"]["used_validation"]
+        if validation_split_digest(n_train, n_validation) != saved["validation_split"]:
+            problems.append("the validation split changed")
+    for seed, augmentation in saved.get("augmentation", {}).items():
+        if augmentation_digest(int(seed)) != augmentation:
+            problems.append(f"the augmentation of seed {seed} changed")
     for seed, weights in saved["initial_weights"].items():
         if initial_weights_digest(int(seed)) != weights:
             problems.append(f"the initial weights of seed {seed} changed")

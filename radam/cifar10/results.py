@@ -26,15 +26,18 @@ RECORD_FIELDS = (
     "train_accuracy",
     "val_loss",
     "val_accuracy",
+    "test_loss",
+    "test_accuracy",
     "learning_rate",
     "train_time_s",
     "eval_time_s",
     "images_per_second",
     "diverged",
 )
-"""The columns of results.csv: one record per arm, seed and epoch. learning_rate is lr_t at the epoch's last
-step; images_per_second counts training images over train_time_s; diverged says that a loss or accuracy was
-not finite (it is null then; see ``radam.cifar10.schema``)."""
+"""The columns of results.csv: one record per arm, seed and epoch. val_ is the validation split (the test set
+in runs without one), test_ the test set; learning_rate is lr_t at the epoch's last step; images_per_second
+counts training images over train_time_s; diverged says that a loss or accuracy was not finite (it is null
+then; see ``radam.cifar10.schema``)."""
 
 
 @dataclasses.dataclass
@@ -112,7 +115,7 @@ class Results:
         Raises ValueError naming the conflict when the two were trained on other data, batch size or number
         format, or define an arm of the same name differently: one folder holds one experiment.
         """
-        for key in ("batch_size", "mixed_precision", "steps_per_epoch"):
+        for key in ("batch_size", "mixed_precision", "steps_per_epoch", "validation_images", "augment"):
             if saved.settings.get(key) != self.settings.get(key):
                 raise ValueError(
                     f"the results folder holds runs with {key} {saved.settings.get(key)!r}, this call has "

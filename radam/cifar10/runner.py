@@ -49,6 +49,8 @@ class RunSettings:
     train_limit: int = None
     test_limit: int = None
     batch_size: int = 64
+    validation_images: int = 0
+    augment: bool = False
     out_dir: str = None
     restart: bool = False
     progress: bool = True
@@ -76,6 +78,10 @@ class RunSettings:
         set_(self, "seeds", tuple(int(s) for s in seeds))
         for name in ("batch_size", "train_limit", "test_limit"):
             set_(self, name, _positive_int(name, getattr(self, name), allow_none=name != "batch_size"))
+        images = self.validation_images
+        if isinstance(images, bool) or not isinstance(images, (int, np.integer)) or images < 0:
+            raise ValueError(f"validation_images must be a whole number >= 0, got {images!r}")
+        set_(self, "validation_images", int(images))
         if self.out_dir is not None:
             out_dir = os.fspath(self.out_dir) if isinstance(self.out_dir, (str, os.PathLike)) else None
             if not out_dir:
@@ -83,12 +89,15 @@ class RunSettings:
             if os.path.exists(out_dir) and not os.path.isdir(out_dir):
                 raise ValueError(f"out_dir {out_dir!r} exists and is not a folder")
             set_(self, "out_dir", out_dir)
-        for name in ("restart", "progress", "mixed_precision", "distribute", "deterministic", "scale_schedules"):
+        for name in ("restart", "progress", "mixed_precision", "distribute", "deterministic", "scale_schedules",
+                     "augment"):
             set_(self, name, bool(getattr(self, name)))
 
 
 def prepare_data(data, settings):
-    """The arrays to train and validate on, and a description of them (with a digest, to recognise them)."""
+    """(train, validation, test, description): the (x, y) arrays to train on, to validate on (the held-out
+    training images of :func:`radam.cifar10.pipeline.split`, or the test set when ``validation_images`` is 0)
+    and to test on, and a description of them (with a digest of all the images used, to recognise them)."""
     if data is None:
         data, info = load_cifar10(settings.data_dir, with_info=True)
         source = dataclasses.asdict(info)
@@ -102,10 +111,13 @@ def prepare_data(data, settings):
             raise ValueError(f"{name} must be uint8 images of shape (N, 32, 32, 3) with N >= 1, got {found}")
     x_train, y_train = x_train[: settings.train_limit], np.asarray(y_train).reshape(-1)[: settings.train_limit]
     x_test, y_test = x_test[: settings.test_limit], np.asarray(y_test).reshape(-1)[: settings.test_limit]
-    source.update(
-        used_train=len(x_train), used_test=len(x_test), digest=provenance.digest([x_train, y_train, x_test, y_test])
-    )
-    return (x_train, y_train), (x_test, y_test), source
+    digest = provenance.digest([x_train, y_train, x_test, y_test])
+    train_rows, validation_rows = pipeline.split(len(x_train), settings.validation_images)
+    source.update(used_train=len(train_rows), used_validation=len(validation_rows), used_test=len(x_test),
+                  digest=digest)
+    test = (x_test, y_test)
+    validation = (x_train[validation_rows], y_train[validation_rows]) if len(validation_rows) else test
+    return (x_train[train_rows], y_train[train_rows]), validation, test, source
 
 
 def _differences(saved, current, prefix=""):
@@ -138,7 +150,7 @@ class _Experiment:
     def __init__(self, settings, data, on_epoch_end):
         self.settings, self.on_epoch_end = settings, on_epoch_end
         self.started, self.clock = provenance.now(), time.monotonic()
-        (x_train, y_train), (x_test, y_test), self.source = prepare_data(data, settings)
+        (x_train, y_train), validation, (x_test, y_test), self.source = prepare_data(data, settings)
         if settings.deterministic:
             tf.config.experimental.enable_op_determinism()
         self.strategy = tf.distribute.MirroredStrategy() if settings.distribute else tf.distribute.get_strategy()
@@ -149,18 +161,23 @@ class _Experiment:
             "batch_size": settings.batch_size,
             "data": _without_place(self.source),
             "mixed_precision": settings.mixed_precision,
+            "validation_images": settings.validation_images,
+            "augment": settings.augment,
         }
+        self.x_train = x_train
         with tf.device("/cpu:0"):
             self.x_all, self.y_all = tf.constant(x_train), tf.constant(y_train)
-            self.test_set = pipeline.batches(
-                tf.constant(x_test), tf.constant(y_test), np.arange(len(x_test)), settings.batch_size
-            )
+            self.test_set = self.evaluation_set(x_test, y_test)
+            self.validation_set = self.evaluation_set(*validation) if settings.validation_images else None
         self.arms = list(settings.arms)
         if settings.scale_schedules:
             self.arms = [arm.scaled(self.steps_per_epoch) for arm in self.arms]
         self.invocation = provenance.provenance(
             settings.command or provenance.command_line(sys.argv), self.started, self.started, 0.0
         )
+
+    def evaluation_set(self, x, y):
+        return pipeline.batches(tf.constant(x), tf.constant(y), np.arange(len(x)), self.settings.batch_size)
 
     def checkpoint_path(self, arm, seed):
         return os.path.join(self.settings.out_dir, store.CHECKPOINTS, store.checkpoint_name(arm.name, seed))
@@ -219,7 +236,9 @@ class _Experiment:
         # Results written to a folder carry the fingerprint that tells later code whether they are stale; runs
         # kept in memory only (a notebook's live slice) are judged by the code that holds them and skip it.
         if out_dir is not None:
-            fingerprint = provenance.fingerprint(self.arms, self.source, self.settings.batch_size, seeds)
+            fingerprint = provenance.fingerprint(
+                self.arms, self.source, self.settings.batch_size, seeds, self.settings.augment
+            )
         else:
             fingerprint = {"initial_weights": {}}
         results = Results(self.arms, self.results_settings(), provenance=[self.invocation], fingerprint=fingerprint)
@@ -321,12 +340,19 @@ class _Experiment:
     def train_epoch(self, model, arm, seed, epoch, bar):
         """One epoch in the order NumPy's generator seeded by (seed, epoch) draws, then validation; its record."""
         order = pipeline.epoch_order(seed, epoch, self.n_train)
-        batches = pipeline.batches(self.x_all, self.y_all, order, self.settings.batch_size)
         start = time.perf_counter()
+        x = self.x_all
+        if self.settings.augment:
+            with tf.device("/cpu:0"):
+                x = tf.constant(pipeline.augment(self.x_train, seed, epoch))
+        batches = pipeline.batches(x, self.y_all, order, self.settings.batch_size)
         history = model.fit(batches, epochs=1, shuffle=False, verbose=0, callbacks=[bar] if bar else [])
         train_time = time.perf_counter() - start
         start = time.perf_counter()
-        validation = model.evaluate(self.test_set, verbose=0, return_dict=True)
+        test = model.evaluate(self.test_set, verbose=0, return_dict=True)
+        validation = test
+        if self.validation_set is not None:
+            validation = model.evaluate(self.validation_set, verbose=0, return_dict=True)
         eval_time = time.perf_counter() - start
         step = epoch * self.steps_per_epoch
         return schema.mark_diverged({
@@ -338,6 +364,8 @@ class _Experiment:
             "train_accuracy": float(history.history["accuracy"][0]),
             "val_loss": float(validation["loss"]),
             "val_accuracy": float(validation["accuracy"]),
+            "test_loss": float(test["loss"]),
+            "test_accuracy": float(test["accuracy"]),
             "learning_rate": float(arm.lr_at(step)),
             "train_time_s": train_time,
             "eval_time_s": eval_time,
@@ -350,9 +378,10 @@ def run_experiment(arms, epochs, seeds=(0,), *, data=None, on_epoch_end=None, **
 
     For a seed, every arm starts from the same weights (built once after ``keras.utils.set_random_seed(seed)``,
     dropout seed states included) and sees the same batches (epoch e shuffles with NumPy's generator seeded by
-    (seed, e)). Each epoch records training loss and accuracy (dropout on), validation loss and accuracy on the
-    test set, lr_t at the epoch's last step, times and images/s. Images are scaled to [0, 1] floats in the
-    tf.data pipeline; the model sees nothing else.
+    (seed, e)). Each epoch records training loss and accuracy (dropout on), validation loss and accuracy (on
+    the held-out training images with ``validation_images``, else on the test set), test loss and accuracy,
+    lr_t at the epoch's last step, times and images/s. Images are scaled to [0, 1] floats in the tf.data
+    pipeline; the model sees nothing else.
 
     Args:
         data: ``((x_train, y_train), (x_test, y_test))`` as load_cifar10 returns it; by default loaded from
@@ -365,6 +394,10 @@ def run_experiment(arms, epochs, seeds=(0,), *, data=None, on_epoch_end=None, **
     - data_dir: the folder of the batch files (see :func:`radam.cifar10.load_cifar10`);
     - train_limit, test_limit: use only the first that many training / test images;
     - batch_size (default 64);
+    - validation_images: hold out that many training images (:func:`radam.cifar10.pipeline.split`, the same
+      for every seed) to validate on; 0 (the default) validates on the test set;
+    - augment: mirror and shift each training image anew every epoch (:func:`radam.cifar10.pipeline.augment`,
+      the same for every arm of a seed);
     - out_dir: after every epoch, a checkpoint per run (out_dir/checkpoints) and results.json /
       results.csv are written atomically; calling again with the same out_dir resumes each run after its
       last completed epoch and gives the same numbers as an uninterrupted run;

@@ -13,21 +13,25 @@ import os
 import re
 import stat
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The version of results.json that the runner writes. 1: before versions (no ``schema_version`` key, no
-``diverged`` flag); 2: ``schema_version``, and ``diverged`` in every record. :func:`migrate` reads 1 as 2."""
+``diverged`` flag); 2: ``schema_version``, and ``diverged`` in every record; 3: ``test_loss`` and
+``test_accuracy`` in every record and ``validation_images`` and ``augment`` in the settings (``val_`` is the
+held-out validation split where ``validation_images`` > 0). :func:`migrate` reads 1 and 2 as 3."""
 MAX_BYTES = 64 * 2**20
 """The largest results.json read (the book's largest is about 0.35 MB: 792 records)."""
 MAX_DEPTH = 16
 """The deepest nesting of JSON arrays and objects read (the runner writes 6)."""
 MAX_SEED = 2**32 - 1
-METRICS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
+METRICS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
 """The fields of a record that a diverged run may hold as null."""
 _NUMBERS = {
     "train_loss": (0.0, math.inf),
     "train_accuracy": (0.0, 1.0),
     "val_loss": (0.0, math.inf),
     "val_accuracy": (0.0, 1.0),
+    "test_loss": (0.0, math.inf),
+    "test_accuracy": (0.0, 1.0),
     "learning_rate": (0.0, math.inf),
     "train_time_s": (0.0, math.inf),
     "eval_time_s": (0.0, math.inf),
@@ -88,22 +92,34 @@ def _parse(path):
 
 
 def migrate(saved, path="results.json"):
-    """``saved`` (the parsed results.json) in the current schema: version 1 gains ``schema_version`` and a
-    ``diverged`` flag per record (False: version 1 wrote only finite numbers). Numbers are never changed."""
+    """``saved`` (the parsed results.json) in the current schema. Version 1 gains ``schema_version`` and a
+    ``diverged`` flag per record (False: version 1 wrote only finite numbers); versions 1 and 2, which
+    validated on the test set, gain ``test_loss`` and ``test_accuracy`` (their ``val_`` values), and
+    ``validation_images`` 0 and ``augment`` false in the settings. Numbers are never changed."""
     if not isinstance(saved, dict):
         raise ResultsError(f"{path}: the top level must be a JSON object, got {_kind(saved)}")
     version = saved.get("schema_version", 1)
-    if version == 1:
-        records = saved.get("records")
-        if isinstance(records, list):
-            records = [{**r, "diverged": False} if isinstance(r, dict) and "diverged" not in r else r for r in records]
-        saved = {**saved, "schema_version": SCHEMA_VERSION, "records": records}
-    elif version != SCHEMA_VERSION:
+    if version not in (1, 2, SCHEMA_VERSION):
         raise ResultsError(
-            f"{path}: schema_version {version!r} is not one this radam reads (1 or {SCHEMA_VERSION}); "
+            f"{path}: schema_version {version!r} is not one this radam reads (1 to {SCHEMA_VERSION}); "
             "a newer radam wrote it?"
         )
-    return saved
+    if version == SCHEMA_VERSION:
+        return saved
+    records, settings = saved.get("records"), saved.get("settings")
+    if isinstance(records, list):
+        records = [_migrate_record(r, version) if isinstance(r, dict) else r for r in records]
+    if isinstance(settings, dict):
+        settings = {"validation_images": 0, "augment": False, **settings}
+    return {**saved, "schema_version": SCHEMA_VERSION, "settings": settings, "records": records}
+
+
+def _migrate_record(record, version):
+    extra = {"diverged": False} if version == 1 and "diverged" not in record else {}
+    for name in ("loss", "accuracy"):
+        if f"val_{name}" in record and f"test_{name}" not in record:
+            extra[f"test_{name}"] = record[f"val_{name}"]
+    return {**record, **extra}
 
 
 def _kind(value):
@@ -154,6 +170,8 @@ def check(saved, path="results.json"):
     epochs = _whole(where, settings, "epochs", 1)
     steps_per_epoch = _whole(where, settings, "steps_per_epoch", 1)
     _whole(where, settings, "batch_size", 1)
+    _whole(where, settings, "validation_images", 0)
+    _field(where, settings, "augment", bool)
     _field(where, settings, "data", dict)
     seeds = _field(where, settings, "seeds", list)
     for i, seed in enumerate(seeds):
