@@ -1,14 +1,13 @@
-"""The book's mechanics: the table of contents, the notebooks' set-up cell, and (slow) the -W build itself."""
+"""The book's mechanics: the table of contents, the notebooks' set-up cell (what it runs like:
+tests/test_setup_cell.py), and (slow) the -W build itself."""
 
 import importlib.util
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
 import nbformat
@@ -81,62 +80,6 @@ def test_the_set_up_cell_installs_the_release_that_colab_opens():
     assert readme.count(f"git+{url}") == readme.count(f'git+{url}@{ref}"') > 0, "the README installs the release"
     raw = url.replace("https://github.com/", "https://raw.githubusercontent.com/")
     assert BOOK_RESULTS_URL == f"{raw}/{ref}/book/results", "chapter 8 reads the results of the same release"
-
-
-def run_set_up_cell(cell, tmp_path, fake_pip=False):
-    """Run ``cell`` in a fresh Python that cannot find radam (as in a new Colab runtime), optionally with a pip
-    that only records what it was asked; the completed process and what the fake pip recorded."""
-    prelude = (
-        "import importlib.util\n"
-        "find_spec = importlib.util.find_spec\n"
-        "importlib.util.find_spec = lambda name, *a: None if name == 'radam' else find_spec(name, *a)\n"
-    )
-    env = {**os.environ, "PIP_NO_INPUT": "1", "GIT_TERMINAL_PROMPT": "0"}
-    record = tmp_path / "pip.json"
-    if fake_pip:
-        package = tmp_path / "fake" / "pip"
-        package.mkdir(parents=True)
-        (package / "__init__.py").write_text("")
-        (package / "__main__.py").write_text(
-            "import json, os, sys\n"
-            "args = sys.argv[1:]\n"
-            "keep = open(args[args.index('-c') + 1]).read().split()\n"
-            f"json.dump({{'args': args, 'keep': keep}}, open({str(record)!r}, 'w'))\n"
-        )
-        env["PYTHONPATH"] = str(tmp_path / "fake")
-    done = subprocess.run([sys.executable, "-c", prelude + cell], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=300)
-    return done, (json.loads(record.read_text()) if record.exists() else None)
-
-
-def test_the_set_up_cell_asks_pip_to_keep_numpy_ipywidgets_tensorflow_and_keras(tmp_path):
-    done, pip = run_set_up_cell(setup_cell.expected_cell(), tmp_path, fake_pip=True)
-    assert done.returncode == 0, done.stderr
-    assert pip["args"][:2] == ["install", "-q"] and pip["args"][-1].endswith(f"@{setup_cell.release_ref()}")
-    installed = {}
-    for name in ("numpy", "ipywidgets", "tensorflow", "keras"):
-        try:
-            installed[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    assert sorted(pip["keep"]) == sorted(f"{name}=={version}" for name, version in installed.items())
-    assert f"radam {radam.__version__} | Python" in done.stdout  # then the cell reports what the kernel runs
-
-
-def test_an_unreachable_repository_gets_one_clear_paragraph_and_changes_nothing(tmp_path):
-    freeze = [sys.executable, "-m", "pip", "freeze", "--all"]
-    before = subprocess.run(freeze, capture_output=True, text=True, check=True).stdout
-    cell = setup_cell.render("http://127.0.0.1:9/radam-book", "v0.0.0")
-    done, _ = run_set_up_cell(cell, tmp_path)
-    assert done.returncode != 0, "the notebook must stop at the set-up cell"
-    message = done.stdout
-    assert "Could not install radam: pip failed on 'radam[keras,widgets] @ git+http://127.0.0.1:9/radam-book@v0.0.0'" in message
-    assert re.search(r"\((.*fatal:|.*ERROR:)", message), f"pip's reason is quoted: {message}"
-    assert "Nothing else was installed, upgraded or removed" in message
-    assert '!pip install "radam[keras,widgets] @ git+http://127.0.0.1:9/radam-book@v0.0.0"' in message
-    assert "repository at v0.0.0 and run  pip install -e ." in message
-    assert done.stderr.strip().splitlines()[-1] == "RuntimeError: radam is not installed (see the message above)"
-    assert subprocess.run(freeze, capture_output=True, text=True, check=True).stdout == before
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
