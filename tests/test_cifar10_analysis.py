@@ -1,5 +1,7 @@
 """radam.cifar10.analysis: complete runs only, verdicts against the seed spread, sweeps."""
 
+import pytest
+
 from radam.cifar10 import Arm, Results, analysis
 
 
@@ -178,3 +180,44 @@ def test_a_sweep_names_every_rate_of_a_group_and_uses_its_seed_minimum():
     assert analysis.sweep_verdict(sweep, "a", "b", min_seeds=3) == (
         "a against b: fewer than 3 common seeds so far at lr = 0.001, 0.01."
     )
+
+
+def curves_results(curves, epochs=6):
+    """Results whose val_accuracy of arm, seed and epoch e is ``curves[arm][seed](e)``."""
+    records = [{"arm": arm, "seed": seed, "epoch": e, "val_accuracy": curve(e)}
+               for arm, seeds in curves.items() for seed, curve in seeds.items() for e in range(1, epochs + 1)]
+    return Results([Arm(name) for name in curves], {"epochs": epochs, "seeds": [0, 1, 2], "steps_per_epoch": 10},
+                   records)
+
+
+def test_the_endpoint_sweep_averages_the_last_epochs_and_pairs_rates():
+    a = {seed: (lambda e, s=seed: 0.5 + 0.01 * s + 0.001 * e) for seed in range(3)}
+    b = {seed: (lambda e, s=seed: 0.4 + 0.02 * s) for seed in range(3)}
+    control = {seed: (lambda e, s=seed: 0.45) for seed in range(2)}
+    r = curves_results({"adam-lr0.01": a, "radam-lr0.01": b, "adam-lr0.009": control, "radam-lr0.1": b})
+    sweep = analysis.endpoint_sweep([r], ["adam", "radam"], last=5)
+    # The mean of epochs 2..6 of 0.5 + 0.01 s + 0.001 e is 0.504 + 0.01 s.
+    assert sweep["adam"][0.01] == pytest.approx({0: 0.504, 1: 0.514, 2: 0.524})
+    assert sweep["adam"][0.009] == pytest.approx({0: 0.45, 1: 0.45})
+    same = analysis.paired_at_rates(sweep, "radam", "adam")
+    assert list(same) == [0.01]  # adam has no 0.1
+    assert same[0.01].differences == pytest.approx((-0.104, -0.094, -0.084))
+    assert same[0.01].a == "radam at 0.01" and same[0.01].b == "adam at 0.01"
+    matched = analysis.paired_at_rates(sweep, "radam", "adam", rate_of_b=lambda lr: 0.9 * lr)
+    assert list(matched) == [0.01] and matched[0.01].b == "adam at 0.009"
+    assert matched[0.01].seeds == (0, 1) and matched[0.01].differences == pytest.approx((-0.05, -0.03))
+
+
+def test_the_epoch_to_epoch_change_is_the_mean_jump_of_each_complete_run():
+    zigzag = {0: lambda e: 0.5 + (0.02 if e % 2 else 0.0), 1: lambda e: 0.5 + 0.01 * e}
+    r = curves_results({"a": zigzag})
+    r.records = [x for x in r.records if not (x["seed"] == 1 and x["epoch"] == 6)] + [
+        {"arm": "a", "seed": 2, "epoch": e, "val_accuracy": 0.3} for e in range(1, 7)]
+    r.records.append({"arm": "a", "seed": 1, "epoch": 6, "val_accuracy": 0.56})
+    assert analysis.epoch_to_epoch_change(r, "a") == pytest.approx({0: 0.02, 1: 0.01, 2: 0.0})
+    # From epoch 5 on: the changes into epochs 5 and 6 only.
+    r.records = [x if not (x["seed"] == 1 and x["epoch"] == 6) else {**x, "val_accuracy": 0.60} for x in r.records]
+    assert analysis.epoch_to_epoch_change(r, "a", first_epoch=5) == pytest.approx({0: 0.02, 1: 0.03, 2: 0.0})
+    assert analysis.epoch_to_epoch_change(r, "b") == {}
+    with pytest.raises(ValueError, match=r"first_epoch must be in \[2, 6\] .*got 1"):
+        analysis.epoch_to_epoch_change(r, "a", first_epoch=1)

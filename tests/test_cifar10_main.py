@@ -25,6 +25,7 @@ def test_cli_help_lists_the_arms(capsys):
         (["--seeds", "zero"], "error: argument --seeds: must be a whole number in [0, 4294967295], got 'zero'"),
         (["--custom", "x:beta_2=2", "--arms", "x"], "error: beta_2 must be in [0, 1), got 2.0"),
         (["--data-dir", "/no/such/folder"], "error: CIFAR-10 folder /no/such/folder (data_dir) does not exist"),
+        (["--validation-images", "-5"], "error: argument --validation-images: must be a whole number >= 0, got '-5'"),
     ],
 )
 def test_cli_errors_are_one_line(argv, message, capsys, tmp_path):
@@ -67,3 +68,17 @@ def test_sweeps_and_scaled_schedules_from_the_command_line(tmp_path):
     assert arms[3].scaled(86).total_steps == round(5000 * 86 / 782) == 550
     assert cifar10.NAMED_ARMS["radam-blog"].scaled(782) == cifar10.NAMED_ARMS["radam-blog"]
     assert cifar10.NAMED_ARMS["adam-warmup"].scaled(86) == cifar10.NAMED_ARMS["adam-warmup"]
+
+
+def test_the_split_and_the_augmentation_reach_the_runner(monkeypatch, tmp_path):
+    seen = {}
+
+    def fake_run(arms, epochs, seeds, **options):
+        seen.update(options)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(cifar10.__main__, "run_experiment", fake_run)
+    assert cifar10.main(["--validation-images", "1000", "--augment", "--out", str(tmp_path)]) == 2
+    assert seen["validation_images"] == 1000 and seen["augment"] is True
+    assert cifar10.main(["--out", str(tmp_path)]) == 2
+    assert seen["validation_images"] == 0 and seen["augment"] is False

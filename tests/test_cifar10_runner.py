@@ -308,3 +308,60 @@ def test_a_deterministic_run_repeats_bit_for_bit(tmp_path, no_env):
         subprocess.run(command, check=True, capture_output=True, timeout=600)
         runs.append(without_times(Results.load(tmp_path / name).records))
     assert runs[0] == runs[1] and len(runs[0]) == 2
+
+
+def test_a_validation_split_validates_on_held_out_training_images():
+    """With validation_images, val_ is the held-out images and test_ the test set; the same training on the
+    same images with those held-out images given as the test set measures the same val_ values."""
+    data = random_images(48, 24)
+    split = cifar10.run_experiment(["adam"], 2, data=data, batch_size=16, validation_images=16, progress=False)
+    train_rows, validation_rows = cifar10.pipeline.split(48, 16)
+    (x, y), test = data
+    held_as_test = ((x[train_rows], y[train_rows]), (x[validation_rows], y[validation_rows]))
+    plain = cifar10.run_experiment(["adam"], 2, data=held_as_test, batch_size=16, progress=False)
+    full = cifar10.run_experiment(["adam"], 2, data=((x[train_rows], y[train_rows]), test), batch_size=16,
+                                  progress=False)
+    data_info = split.settings["data"]
+    assert (data_info["used_train"], data_info["used_validation"], data_info["used_test"]) == (32, 16, 24)
+    assert split.settings["validation_images"] == 16 and split.settings["steps_per_epoch"] == 2
+    for mine, held, other in zip(split.records, plain.records, full.records):
+        assert mine["train_loss"] == held["train_loss"] == other["train_loss"]
+        assert (mine["val_loss"], mine["val_accuracy"]) == (held["val_loss"], held["val_accuracy"])
+        assert (mine["test_loss"], mine["test_accuracy"]) == (other["test_loss"], other["test_accuracy"])
+        assert mine["val_loss"] != mine["test_loss"]
+        assert (held["val_loss"], held["val_accuracy"]) == (held["test_loss"], held["test_accuracy"])
+
+
+def test_augmentation_is_shared_by_the_arms_of_a_seed_and_changes_training():
+    data = random_images(32, 16)
+    augmented = cifar10.run_experiment(["adam", Arm("adam-again")], 2, data=data, batch_size=16, augment=True,
+                                       progress=False)
+    plain = cifar10.run_experiment(["adam"], 2, data=data, batch_size=16, progress=False)
+    by_arm = {}
+    for record in without_times(augmented.records):
+        by_arm.setdefault(record["arm"], []).append({**record, "arm": "x"})
+    assert by_arm["adam"] == by_arm["adam-again"]
+    assert augmented.settings["augment"] and not plain.settings["augment"]
+    assert augmented.records[0]["train_loss"] != plain.records[0]["train_loss"]
+
+
+def test_a_folder_with_another_split_or_augmentation_is_refused(tmp_path):
+    train(tmp_path, ["adam"])
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    for option, message in ((dict(validation_images=8), "validation_images 0, this call has 8"),
+                            (dict(augment=True), "augment False, this call has True")):
+        with pytest.raises(ValueError, match=f"the results folder holds runs with {message}: use another folder"):
+            train(tmp_path, ["radam"], **option)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+@pytest.mark.parametrize("images, message", [
+    (-1, "validation_images must be a whole number >= 0, got -1"),
+    (True, "validation_images must be a whole number >= 0, got True"),
+    (48, r"validation_images must be in \[0, 47\] \(the training images less one\), got 48"),
+])
+def test_a_split_that_leaves_nothing_to_train_is_refused(tmp_path, images, message):
+    with pytest.raises(ValueError, match=message):
+        cifar10.run_experiment(["adam"], 1, data=random_images(48, 8), validation_images=images,
+                               out_dir=tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()

@@ -122,6 +122,15 @@ def test_the_binomial_standard_error_at_the_edges():
         stats.binomial_standard_error(-0.1, 10)
 
 
+def test_a_diverged_value_makes_its_seeds_endpoint_not_a_number():
+    records = [{"arm": "adam", "seed": s, "epoch": e, "val_loss": None if (s, e) == (1, 3) else 1.0}
+               for s in (0, 1) for e in (1, 2, 3)]
+    ends = stats.endpoint(records, "adam", "val_loss", last=2)
+    assert ends[0] == 1.0 and math.isnan(ends[1])
+    with pytest.raises(ValueError, match="must be finite"):
+        stats.paired("adam", "b", ends, {0: 1.0, 1: 1.0})
+
+
 def test_the_endpoint_may_average_every_epoch():
     records = [{"arm": "adam", "seed": 0, "epoch": e, "val_accuracy": e / 10} for e in (1, 2, 3)]
     assert stats.endpoint(records, "adam", last=3) == pytest.approx({0: 0.2})

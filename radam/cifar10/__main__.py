@@ -8,7 +8,8 @@ from radam.cifar10.arms import NAMED_ARMS, get_arm, parse_arm
 from radam.cifar10.data import one_line
 from radam.cifar10.results import format_summary, summary_table
 from radam.cifar10.provenance import command_line
-from radam.cifar10.runner import MAX_SEED, run_experiment
+from radam.cifar10.runner import run_experiment
+from radam.cifar10.settings import MAX_SEED
 
 
 class _Parser(argparse.ArgumentParser):

@@ -8,6 +8,7 @@ import dataclasses
 
 import numpy as np
 
+from radam.cifar10 import stats
 from radam.cifar10.arms import sweep_name
 
 
@@ -113,6 +114,53 @@ def learning_rate_sweep(results_list, bases, best=False, seeds=None, metric="val
             if values:
                 sweep[base].setdefault(rate if rate is not None else arm.learning_rate, {}).update(values)
     return {base: dict(sorted(rates.items())) for base, rates in sweep.items()}
+
+
+def endpoint_sweep(results_list, bases, metric="val_accuracy", last=stats.LAST_EPOCHS):
+    """{base arm: {learning rate: {seed: endpoint}}} over several results, the endpoint being
+    :func:`radam.cifar10.stats.endpoint` (the mean of ``metric`` over the last ``last`` epochs of each complete
+    run). Arms count as in :func:`learning_rate_sweep`: ``BASE-lrLR`` at LR, ``BASE`` at its own rate."""
+    sweep = {base: {} for base in bases}
+    for results in results_list:
+        for arm in results.arms:
+            base, rate = sweep_name(arm.name)
+            if base in sweep:
+                values = stats.endpoint(results.records, arm.name, metric, last, results.settings["epochs"])
+                if values:
+                    sweep[base].setdefault(rate if rate is not None else arm.learning_rate, {}).update(values)
+    return {base: dict(sorted(rates.items())) for base, rates in sweep.items()}
+
+
+def paired_at_rates(sweep, a, b, rate_of_b=None):
+    """{learning rate: :class:`radam.cifar10.stats.PairedDifference` of base arm ``a`` at that rate minus
+    base arm ``b`` at ``rate_of_b(rate)`` (the same rate by default)} for every rate of ``a`` where ``b`` has
+    that rate (to a relative 1e-6) and the two share at least two seeds."""
+    out = {}
+    for lr, values_a in sweep[a].items():
+        target = lr if rate_of_b is None else rate_of_b(lr)
+        match = [rate for rate in sweep[b] if np.isclose(rate, target, rtol=1e-6, atol=0.0)]
+        if match and len(set(values_a) & set(sweep[b][match[0]])) >= 2:
+            out[lr] = stats.paired(f"{a} at {lr:g}", f"{b} at {match[0]:g}", values_a, sweep[b][match[0]])
+    return out
+
+
+def epoch_to_epoch_change(results, arm, metric="val_accuracy", first_epoch=2):
+    """{seed: the mean absolute change of ``metric`` from one epoch to the next, over the changes into epochs
+    ``first_epoch`` .. the last} for the complete runs of ``arm``: how much its curve jitters (the blog's
+    "more stable")."""
+    last = results.settings["epochs"]
+    if not 2 <= first_epoch <= last:
+        raise ValueError(f"first_epoch must be in [2, {last}] (a change needs the epoch before), got {first_epoch!r}")
+    by_seed = {}
+    for record in results.records:
+        if record["arm"] == arm:
+            value = record[metric]
+            by_seed.setdefault(record["seed"], {})[record["epoch"]] = np.nan if value is None else value
+    return {
+        seed: float(np.abs(np.diff([values[e] for e in range(first_epoch - 1, last + 1)])).mean())
+        for seed, values in sorted(by_seed.items())
+        if all(e in values for e in range(1, last + 1))
+    }
 
 
 def best_learning_rates(sweep):

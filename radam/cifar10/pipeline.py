@@ -1,8 +1,7 @@
 """The images a run trains and validates on, and in which order: every arm of a seed sees the same images,
-augmented the same way, in the same order."""
+augmented the same way, in the same order. NumPy, but for :func:`batches` (tf.data)."""
 
 import numpy as np
-import tensorflow as tf
 
 VALIDATION_SEED = 20260
 """The seed of the permutation that holds out the validation images: one split for every run seed, so that
@@ -50,6 +49,8 @@ def augment(x, seed, epoch):
 
 def batches(x, y, order, batch_size):
     """tf.data: the rows ``order`` of (x, y) in batches, images scaled to [0, 1] float32, prefetched."""
+    import tensorflow as tf  # only here: the split and the augmentation are NumPy
+
     return (
         tf.data.Dataset.from_tensor_slices(order)
         .batch(batch_size)

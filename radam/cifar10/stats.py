@@ -148,11 +148,12 @@ def paired(a, b, values_a, values_b, confidence=CONFIDENCE):
 def endpoint(records, arm, metric="val_accuracy", last=LAST_EPOCHS, epochs=None):
     """{seed: the mean of ``metric`` over the last ``last`` epochs} for the complete runs of ``arm`` in
     ``records`` (epoch records as the runner writes them; a run is complete when it reaches ``epochs``, by
-    default the most epochs any run of the arm has)."""
+    default the most epochs any run of the arm has). A diverged value (None) makes its seed's endpoint NaN."""
     by_seed = {}
     for record in records:
         if record["arm"] == arm:
-            by_seed.setdefault(record["seed"], {})[record["epoch"]] = record[metric]
+            value = record[metric]  # None where the run diverged: not a number
+            by_seed.setdefault(record["seed"], {})[record["epoch"]] = math.nan if value is None else value
     if not by_seed:
         return {}
     epochs = epochs or max(max(values) for values in by_seed.values())
