@@ -1,0 +1,94 @@
+"""Chapter 8's questions, fixed before its runs were trained: which arms each compares, on which endpoint, and
+how the choices (the SGD rate, a best rate) are made on the validation split.
+
+Every verdict is a paired difference over seeds (:func:`radam.cifar10.stats.paired`) of the endpoint
+:func:`radam.cifar10.stats.endpoint`: the mean validation accuracy of a run's last five epochs. The test set
+gives only the final numbers, each with its binomial standard error. Only NumPy.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from radam.cifar10 import analysis, stats
+from radam.cifar10.arms import sweep_name
+
+
+@dataclasses.dataclass(frozen=True)
+class Question:
+    """Arm ``a`` against arm ``b``: what the comparison asks, in a phrase."""
+
+    a: str
+    b: str
+    asks: str
+
+
+QUESTIONS = (
+    Question("radam-blog", "adam", "the blog's comparison: RAdam with the blog's schedule against Adam"),
+    Question("adam-blog", "adam", "the schedule alone: Adam with the blog's schedule against Adam"),
+    Question("radam-blog", "adam-blog", "the optimizer under the blog's schedule"),
+    Question("radam", "adam", "RAdam against Adam, both at a constant rate"),
+    Question("radam", "adam-warmup", "RAdam against Adam with the untuned warmup"),
+    Question("adam-warmup", "adam", "the warmup against none (both Adam)"),
+    Question("radam", "sgd", "RAdam against SGD with momentum (the paper's baseline)"),
+)
+"""The reference run's questions. ``sgd`` stands for the SGD arm at the rate :func:`chosen_rate` picked
+(named ``sgd-lrLR`` in the results)."""
+SWEEP_CONTROL = 0.9
+"""The sweep's summed-rate control trains Adam at this fraction of each rate: over 15 epochs of 71 steps at
+beta_2 = 0.99 the warmup arms' summed rates are 0.91 (adam-warmup) and 0.90 (radam) of constant Adam's
+(:func:`radam.cifar10.design.summed_rate_fraction`)."""
+
+
+def arm_named(results, name):
+    """The arm of ``results`` that ``name`` means: itself, or for ``sgd`` the one SGD arm (``sgd-lrLR``).
+    Raises ValueError when there is none or more than one."""
+    if name in results.arm_names:
+        return name
+    found = [arm for arm in results.arm_names if sweep_name(arm)[0] == name]
+    if len(found) != 1:
+        raise ValueError(f"the results hold {len(found)} arms for {name!r} ({', '.join(found) or 'none'}); one expected")
+    return found[0]
+
+
+def answer(results, question, metric="val_accuracy"):
+    """The :class:`radam.cifar10.stats.PairedDifference` of ``question`` (a :class:`Question`) in
+    ``results``, on the endpoint of ``metric``, over the seeds both arms completed."""
+    a, b = arm_named(results, question.a), arm_named(results, question.b)
+    epochs = results.settings["epochs"]
+    return stats.paired(a, b, stats.endpoint(results.records, a, metric, epochs=epochs),
+                        stats.endpoint(results.records, b, metric, epochs=epochs))
+
+
+def chosen_rate(results, base, metric="val_accuracy"):
+    """(rate, mean endpoint): the rate of ``base``'s sweep in ``results`` with the highest mean endpoint of
+    ``metric`` over seeds (validation accuracy: the choice never sees the test set)."""
+    sweep = analysis.endpoint_sweep([results], [base], metric)
+    if not sweep[base]:
+        raise ValueError(f"the results hold no complete run of {base!r} at any rate")
+    return analysis.best_learning_rates(sweep)[base]
+
+
+def steadiness(results, question, first_epoch, metric="val_accuracy"):
+    """The paired difference of the two arms' mean epoch-to-epoch change of ``metric`` from ``first_epoch``
+    on (:func:`radam.cifar10.analysis.epoch_to_epoch_change`): negative when ``a``'s curve is steadier."""
+    a, b = arm_named(results, question.a), arm_named(results, question.b)
+    return stats.paired(a, b, analysis.epoch_to_epoch_change(results, a, metric, first_epoch),
+                        analysis.epoch_to_epoch_change(results, b, metric, first_epoch))
+
+
+def final_test_accuracy(results, arm):
+    """(mean over seeds of the test endpoint, its binomial standard error on the test images): an arm's final
+    number. The seeds share the test images, so averaging them does not shrink this error."""
+    ends = stats.endpoint(results.records, arm_named(results, arm), "test_accuracy", epochs=results.settings["epochs"])
+    if not ends:
+        raise ValueError(f"the results hold no complete run of {arm!r}")
+    mean = float(np.mean(list(ends.values())))
+    return mean, stats.binomial_standard_error(mean, results.settings["data"]["used_test"])
+
+
+def sweep_answers(results, a, b, control=None):
+    """{rate: PairedDifference} of base arm ``a`` against base arm ``b`` at each rate of the sweep in
+    ``results``; with ``control``, against ``b`` at ``control`` times the rate (the summed-rate control)."""
+    sweep = analysis.endpoint_sweep([results], [a, b])
+    return analysis.paired_at_rates(sweep, a, b, None if control is None else (lambda lr: control * lr))

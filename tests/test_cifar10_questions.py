@@ -1,0 +1,94 @@
+"""radam.cifar10.questions: the pre-registered comparisons, on hand-made results whose answers are computed
+here by hand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from radam.cifar10 import Arm, Results, questions
+
+
+def make(values, epochs=6, used_test=1000):
+    """Results whose ``metric`` of (arm, seed, epoch) is ``values[arm][seed](epoch, metric)``."""
+    records = []
+    for arm, seeds in values.items():
+        for seed, curve in seeds.items():
+            for e in range(1, epochs + 1):
+                records.append({"arm": arm, "seed": seed, "epoch": e, "val_accuracy": curve(e, "val"),
+                                "test_accuracy": curve(e, "test")})
+    settings = {"epochs": epochs, "seeds": [0, 1, 2], "steps_per_epoch": 10, "data": {"used_test": used_test}}
+    return Results([Arm(name) for name in values], settings, records)
+
+
+def flat(val, test=None):
+    return lambda e, which: val if which == "val" else (val if test is None else test)
+
+
+def test_a_question_is_the_paired_difference_of_the_validation_endpoints():
+    r = make({"radam": {0: flat(0.60), 1: flat(0.62), 2: flat(0.64)},
+              "sgd-lr0.03": {0: flat(0.55), 1: flat(0.60), 2: flat(0.58)}})
+    d = questions.answer(r, questions.Question("radam", "sgd", "x"))
+    assert d.a == "radam" and d.b == "sgd-lr0.03" and d.seeds == (0, 1, 2)
+    assert d.differences == pytest.approx((0.05, 0.02, 0.06))
+    sd = np.std([0.05, 0.02, 0.06], ddof=1)
+    assert d.interval == pytest.approx((0.13 / 3 - 4.302652729911275 * sd / math.sqrt(3),
+                                        0.13 / 3 + 4.302652729911275 * sd / math.sqrt(3)))
+
+
+def test_the_questions_name_arms_that_the_runner_knows():
+    from radam.cifar10 import NAMED_ARMS
+
+    assert {q.a for q in questions.QUESTIONS} | {q.b for q in questions.QUESTIONS} <= set(NAMED_ARMS)
+
+
+def test_sgd_must_be_one_arm():
+    r = make({"sgd-lr0.01": {0: flat(0.5)}, "sgd-lr0.1": {0: flat(0.4)}})
+    with pytest.raises(ValueError, match=r"the results hold 2 arms for 'sgd' \(sgd-lr0.01, sgd-lr0.1\); one expected"):
+        questions.arm_named(r, "sgd")
+    with pytest.raises(ValueError, match=r"the results hold 0 arms for 'adam' \(none\)"):
+        questions.arm_named(r, "adam")
+
+
+def test_the_rate_is_chosen_on_validation_never_on_test():
+    # 0.03 validates best; 0.1 tests best: the choice is 0.03.
+    r = make({"sgd-lr0.01": {100: flat(0.50, 0.50)}, "sgd-lr0.03": {100: flat(0.56, 0.52)},
+              "sgd-lr0.1": {100: flat(0.54, 0.60)}})
+    assert questions.chosen_rate(r, "sgd") == (0.03, pytest.approx(0.56))
+    with pytest.raises(ValueError, match="no complete run of 'adam'"):
+        questions.chosen_rate(r, "adam")
+
+
+def test_steadiness_pairs_the_mean_jumps():
+    zig = {s: (lambda e, w, s=s: 0.5 + (0.02 + 0.01 * s) * (e % 2)) for s in range(3)}
+    smooth = {s: (lambda e, w, s=s: 0.5 + 0.01 * e) for s in range(3)}
+    d = questions.steadiness(make({"radam-blog": smooth, "adam": zig}), questions.QUESTIONS[0], first_epoch=2)
+    assert d.differences == pytest.approx((0.01 - 0.02, 0.01 - 0.03, 0.01 - 0.04))
+
+
+def test_the_final_test_number_carries_its_binomial_error():
+    r = make({"adam": {0: flat(0.6, 0.70), 1: flat(0.6, 0.72)}}, used_test=1017)
+    mean, error = questions.final_test_accuracy(r, "adam")
+    assert mean == pytest.approx(0.71) and error == pytest.approx(math.sqrt(0.71 * 0.29 / 1017))
+
+
+def test_the_sweep_pairs_each_rate_and_the_control():
+    rates = {"adam-lr0.01": 0.50, "adam-lr0.009": 0.55, "radam-lr0.01": 0.58, "adam-lr0.1": 0.10, "radam-lr0.1": 0.5}
+    r = make({name: {s: flat(v + 0.01 * s) for s in range(3)} for name, v in rates.items()})
+    same = questions.sweep_answers(r, "radam", "adam")
+    assert sorted(same) == [0.01, 0.1]
+    assert same[0.1].mean == pytest.approx(0.4) and same[0.01].mean == pytest.approx(0.08)
+    control = questions.sweep_answers(r, "radam", "adam", control=questions.SWEEP_CONTROL)
+    assert list(control) == [0.01] and control[0.01].mean == pytest.approx(0.03)
+
+
+def test_the_control_fraction_is_what_the_warmup_arms_sum_to_over_the_sweep():
+    from radam.cifar10 import design
+    from radam.cifar10.arms import parse_arm
+
+    steps = 15 * 71  # the sweep's 15 epochs of 4,482 training images in batches of 64
+    warmup = parse_arm("adam-warmup-b0.99:optimizer=adam,beta_2=0.99,warmup_steps=untuned")
+    rectified = parse_arm("radam-b0.99:optimizer=radam,beta_2=0.99")
+    fractions = [design.summed_rate_fraction(arm, steps) for arm in (warmup, rectified)]
+    assert [round(f, 2) for f in fractions] == [0.91, 0.90]
+    assert questions.SWEEP_CONTROL == round(float(np.mean(fractions)), 1)
