@@ -49,7 +49,7 @@ def test_the_untuned_warmup_the_prose_states():
     steps = NAMED_ARMS["adam-warmup"].warmup_steps
     assert steps == schedules.untuned_warmup_steps(0.999)
     assert number_after(r"linear warmup over $2/(1-\beta_2) =") == pytest.approx(steps)
-    assert number_after("reached its full rate at step") == pytest.approx(steps)
+    assert number_after("reaches its full rate at step") == pytest.approx(steps)
 
 
 def test_the_reference_runs_numbers_the_prose_states():
@@ -190,3 +190,15 @@ def test_the_prose_says_how_the_reference_run_was_trained():
     reference = load_book_results("reference", folder=str(BOOK_RESULTS))
     assert reference.settings["deterministic"] is False
     assert "The book's reference run was trained without it" in PROSE
+
+
+def test_the_prose_says_whether_the_run_is_past_the_warmups():
+    """"Not past every warmup" stands in the text exactly while less than half of the reference run comes after
+    every constant-rate arm's warmup (radam.cifar10.design)."""
+    from radam.cifar10 import design
+
+    reference = load_book_results("reference", folder=str(BOOK_RESULTS))
+    steps = reference.settings["steps_per_epoch"] * reference.settings["epochs"]
+    share = design.past_warmups([NAMED_ARMS[name] for name in ("adam", "adam-warmup", "radam")], steps)[1]
+    assert ("That is **not** past every warmup" in PROSE) == (share < 0.5)
+    assert "long enough that every warmup is over" not in PROSE
