@@ -13,13 +13,14 @@ epoch (``DIR/results.json`` and ``DIR/results.csv``) and a rerun of the same com
 One idea per module: ``data`` (finding the batch files) and ``unpickle`` (reading them safely), ``model`` (the
 CNN and each seed's initial weights), ``arms`` (optimizer arms), ``results`` (records, results files, summary
 table), ``schema`` (what a results.json must hold, checked on reading), ``store`` (a results folder on disk:
-lock, atomic writes, checkpoints), ``pipeline`` (batch order and tf.data batches), ``progress`` (the progress
-line), ``runner`` (the settings and the resumable training loop), ``provenance`` (what made a results folder,
-and the fingerprint of what determines its numbers), ``analysis`` (comparisons against the seed spread),
-``figures``, ``full_run`` (chapter 8's full experiment, safe to start in Colab) and ``__main__`` (the command
-line, also ``radam.cifar10.main``). The names below are imported at first
-use: ``arms``, ``results``, ``schema``, ``store``, ``provenance``, ``analysis``, ``data`` and ``figures`` need
-NumPy (and Matplotlib) only; the modules that train import Keras.
+lock, atomic writes, checkpoints), ``pipeline`` (the validation split, augmentation, batch order and tf.data
+batches), ``progress`` (the progress line), ``settings`` (a call's settings and arrays), ``runner`` (the
+resumable training loop), ``provenance`` (what made a results folder, and the fingerprint of what determines
+its numbers), ``analysis`` (comparisons, sweeps), ``stats`` (paired intervals over seeds), ``design`` (where
+warmups end), ``questions`` (chapter 8's comparisons), ``figures``, ``full_run`` (chapter 8's full experiment,
+safe to start in Colab) and ``__main__`` (the command line, also ``radam.cifar10.main``). The names below are
+imported at first use: all but ``model``, ``progress``, ``runner``, ``full_run``, ``live_slice`` and ``__main__`` need NumPy
+(and Matplotlib) only; the modules that train import Keras.
 """
 
 import importlib
@@ -46,14 +47,14 @@ _HOMES = {
     "load_book_results": "results",
     "summary_table": "results",
     "FolderInUse": "store",
-    "RunSettings": "runner",
+    "RunSettings": "settings",
     "run_experiment": "runner",
     "main": "__main__",
 }
 """Where each public name lives: imported at first use, so that reading results needs NumPy only."""
 _MODULES = (
-    "analysis", "arms", "data", "figures", "full_run", "live_check", "live_slice", "model", "pipeline", "progress",
-    "provenance", "results", "runner", "schema", "stats", "store", "unpickle",
+    "analysis", "arms", "data", "design", "figures", "full_run", "live_check", "live_slice", "model", "pipeline",
+    "progress", "provenance", "questions", "results", "runner", "schema", "settings", "stats", "store", "unpickle",
 )
 
 __all__ = sorted(_HOMES)
