@@ -102,7 +102,7 @@ def test_folders_in_progress_hold_whole_epochs_and_the_readme_counts_their_compl
         assert sum(int(done) for _, _, done, _ in rows) == complete, f"{folder.name}/: {complete} complete runs"
         stated = {" ".join(command.split()).replace(f"book/results/{folder.name}", "DIR") for _, command, *_ in rows}
         recorded = {entry["command"] for entry in results.provenance}
-        assert recorded <= stated, f"{folder.name}/ was trained by commands the README does not give: {recorded - stated}"
+        assert recorded <= stated, f"{folder.name}/ was trained by commands the README lacks: {recorded - stated}"
 
 
 def test_the_readme_states_the_machines_speed_and_the_wall_times():

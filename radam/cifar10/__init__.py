@@ -19,8 +19,8 @@ resumable training loop), ``provenance`` (what made a results folder, and the fi
 its numbers), ``analysis`` (comparisons, sweeps), ``stats`` (paired intervals over seeds), ``design`` (where
 warmups end), ``questions`` (chapter 8's comparisons), ``figures``, ``full_run`` (chapter 8's full experiment,
 safe to start in Colab) and ``__main__`` (the command line, also ``radam.cifar10.main``). The names below are
-imported at first use: all but ``model``, ``progress``, ``runner``, ``full_run``, ``live_slice`` and ``__main__`` need NumPy
-(and Matplotlib) only; the modules that train import Keras.
+imported at first use: all but ``model``, ``progress``, ``runner``, ``full_run``, ``live_slice`` and
+``__main__`` need NumPy (and Matplotlib) only; the modules that train import Keras.
 """
 
 import importlib

@@ -47,7 +47,8 @@ def arm_named(results, name):
         return name
     found = [arm for arm in results.arm_names if sweep_name(arm)[0] == name]
     if len(found) != 1:
-        raise ValueError(f"the results hold {len(found)} arms for {name!r} ({', '.join(found) or 'none'}); one expected")
+        listed = ", ".join(found) or "none"
+        raise ValueError(f"the results hold {len(found)} arms for {name!r} ({listed}); one expected")
     return found[0]
 
 

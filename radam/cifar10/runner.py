@@ -1,9 +1,9 @@
 """The resumable CIFAR-10 runner: every arm of a seed starts from the same weights and sees the same batches;
 a checkpoint per run after every epoch lets a rerun resume where it stopped.
 
-The settings of a call are one frozen ``radam.cifar10.settings.RunSettings``, checked in full before anything is written or
-trained; the folder's files are :mod:`radam.cifar10.store`'s, the batches :mod:`radam.cifar10.pipeline`'s and
-the progress line :mod:`radam.cifar10.progress`'s.
+The settings of a call are one frozen ``radam.cifar10.settings.RunSettings``, checked in full before anything
+is written or trained; the folder's files are :mod:`radam.cifar10.store`'s, the batches
+:mod:`radam.cifar10.pipeline`'s and the progress line :mod:`radam.cifar10.progress`'s.
 """
 
 import json
