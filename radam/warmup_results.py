@@ -17,6 +17,10 @@ the code that made the results?" on any machine:
 - another CPU or BLAS sums in another order and the rounding differences grow over the steps, so there each live
   value must lie within the committed seeds' range for its arm and batch size, widened by :data:`WIDEN` standard
   deviations of those seeds on each side (the rule of chapter 8's live check, :mod:`radam.cifar10.live_check`).
+
+The file's format, its provenance and this rule are shared with chapter 5's committed dashboard runs
+(:mod:`radam.warmup_curves`): :func:`read`, :func:`provenance`, :func:`check_data`, :func:`made_here` and
+:func:`command_line` serve both.
 """
 
 import argparse
@@ -81,9 +85,9 @@ def _git(*args):
     return done.stdout.strip()
 
 
-def provenance(command, started, finished, wall_time_s):
-    """One invocation: command, commit, uncommitted changes of :data:`NUMBER_SOURCES`, versions, machine, times."""
-    status = _git("status", "--porcelain", "--", *NUMBER_SOURCES)
+def provenance(command, started, finished, wall_time_s, sources=NUMBER_SOURCES):
+    """One invocation: command, commit, uncommitted changes of ``sources``, versions, machine, times."""
+    status = _git("status", "--porcelain", "--", *sources)
     return {
         "command": command,
         "commit": _git("rev-parse", "HEAD"),
@@ -100,7 +104,8 @@ def provenance(command, started, finished, wall_time_s):
 
 @dataclasses.dataclass(frozen=True)
 class Committed:
-    """A results file: its settings, the runs (:class:`radam.warmup_evidence.Result`) and their provenance."""
+    """A results file: its settings, the runs (:class:`radam.warmup_evidence.Result`, or the dashboard's
+    :class:`radam.warmup_curves.Curves`) and their provenance."""
 
     settings: dict
     results: list
@@ -111,17 +116,22 @@ def compute(data, batch_sizes=(64, 256, None), seeds=(0, 1, 2), steps=300):
     """Train the experiment's grid (every arm at every batch size and seed): (settings, results)."""
     settings = {"batch_sizes": list(batch_sizes), "arms": list(warmup_evidence.ARMS), "seeds": list(seeds),
                 "steps": steps, "learning_rate": warmup_evidence.LR, "beta_2": warmup_evidence.BETA_2,
-                "data": {"samples": len(data.y), "pixels": data.X.shape[1], "classes": data.classes,
-                         "digest": data_digest(data)}}
+                "data": data_settings(data)}
     return settings, warmup_evidence.noise_and_magnitude(data, batch_sizes, seeds=seeds, steps=steps)
 
 
-def save(folder, settings, results, provenance):
-    """Write :data:`FILE` in ``folder`` (created if missing) in strict JSON, replacing it in one step."""
+def data_settings(data):
+    """What a results file records of its data: its size and :func:`data_digest`."""
+    return {"samples": len(data.y), "pixels": data.X.shape[1], "classes": data.classes, "digest": data_digest(data)}
+
+
+def save(folder, settings, results, provenance, file=FILE):
+    """Write ``file`` in ``folder`` (created if missing) in strict JSON, replacing it in one step; the results are
+    dataclasses (:class:`radam.warmup_evidence.Result`, :class:`radam.warmup_curves.Curves`)."""
     os.makedirs(folder, exist_ok=True)
     payload = {"schema_version": SCHEMA_VERSION, "settings": settings,
                "records": [dataclasses.asdict(r) for r in results], "provenance": provenance}
-    path = os.path.join(folder, FILE)
+    path = os.path.join(folder, file)
     with open(path + ".tmp", "w", encoding="utf-8") as f:
         json.dump(payload, f, indent=1, allow_nan=False)
         f.write("\n")
@@ -135,24 +145,33 @@ def _refuse_constant(name):
 
 def load(folder):
     """The :class:`Committed` results in ``folder``; ValueError naming the file and what is wrong with it."""
-    path = os.path.join(folder, FILE)
+    return read(folder, FILE, _results)
+
+
+def read(folder, file, records):
+    """``file`` in ``folder`` as :class:`Committed`, its runs made by ``records(records, settings)`` (which raises
+    ValueError on a bad record); ValueError naming the file where it is not strict JSON of this schema."""
+    path = os.path.join(folder, file)
     try:
         with open(path, encoding="utf-8") as f:
             payload = json.load(f, parse_constant=_refuse_constant)
         if payload.get("schema_version") != SCHEMA_VERSION:
             raise ValueError(f"schema_version must be {SCHEMA_VERSION}, got {payload.get('schema_version')!r}")
-        settings, records = payload["settings"], payload["records"]
-        results = [_record(i, record, settings) for i, record in enumerate(records)]
-        expected = sorted((str(a), str(b), s) for a in settings["arms"] for b in settings["batch_sizes"]
-                          for s in settings["seeds"])
-        found = sorted((r.arm, str(r.batch_size), r.seed) for r in results)
-        if found != expected:
-            raise ValueError("records must hold one run per arm, batch size and seed of the settings")
-        return Committed(settings, results, payload["provenance"])
+        settings = payload["settings"]
+        return Committed(settings, records(payload["records"], settings), payload["provenance"])
     except KeyError as error:
         raise ValueError(f"{path}: missing {error}") from None
     except (ValueError, TypeError) as error:
         raise ValueError(f"{path}: {error}") from None
+
+
+def _results(records, settings):
+    results = [_record(i, record, settings) for i, record in enumerate(records)]
+    expected = sorted((str(a), str(b), s) for a in settings["arms"] for b in settings["batch_sizes"]
+                      for s in settings["seeds"])
+    if sorted((r.arm, str(r.batch_size), r.seed) for r in results) != expected:
+        raise ValueError("records must hold one run per arm, batch size and seed of the settings")
+    return results
 
 
 def _record(i, record, settings):
@@ -174,16 +193,23 @@ def book_results(data, folder=BOOK_FOLDER):
     Colab), the grid computed here and now, which takes minutes."""
     if os.path.isdir(folder):
         return load(folder)
-    print(f"{folder} is not here: training the 45 runs now (a few minutes) ...")
+    return computed_here(f"{folder} is not here: training the 45 runs now (a few minutes) ...", lambda: compute(data),
+                         "book_results")
+
+
+def computed_here(message, make, caller, sources=NUMBER_SOURCES):
+    """Where a committed folder is missing: print ``message``, call ``make()`` for (settings, results) and
+    return them as :class:`Committed` with the provenance "computed by ``caller``"."""
+    print(message)
     started, clock = now(), time.perf_counter()
-    settings, results = compute(data)
-    return Committed(settings, results, provenance("computed by book_results", started, now(),
-                                                   time.perf_counter() - clock))
+    settings, results = make()
+    return Committed(settings, results, provenance(f"computed by {caller}", started, now(),
+                                                   time.perf_counter() - clock, sources))
 
 
 @dataclasses.dataclass(frozen=True)
 class Comparison:
-    """One live value against the committed values of all seeds of its arm and batch size."""
+    """One live value against the committed values of all seeds of its arm (or run) and batch size."""
 
     arm: str
     batch_size: object
@@ -242,9 +268,7 @@ def live_check(committed, data, arms=None):
     """Retrain the slice of ``committed`` (seed :data:`SLICE_SEED` of ``arms``, default all) on ``data`` and
     compare it with the committed runs: a :class:`LiveCheck`."""
     settings = committed.settings
-    if data_digest(data) != settings["data"]["digest"]:
-        raise ValueError(f"data must be the data of the results (digest {settings['data']['digest']}), "
-                         f"got digest {data_digest(data)}")
+    check_data(settings, data)
     arms = settings["arms"] if arms is None else list(arms)
     unknown = [arm for arm in arms if arm not in settings["arms"]]
     if unknown:
@@ -261,10 +285,20 @@ def live_check(committed, data, arms=None):
                 low, high = band([getattr(r, field) for r in runs])
                 comparisons.append(Comparison(arm, batch_size, field, getattr(live, field),
                                               getattr(same, field), low, high))
-    recorded = committed.provenance.get("machine", {})
+    return LiveCheck(tuple(comparisons), made_here(committed.provenance))
+
+
+def check_data(settings, data):
+    """ValueError unless ``data`` is the data that ``settings`` (of a results file) record, by digest."""
+    if data_digest(data) != settings["data"]["digest"]:
+        raise ValueError(f"data must be the data of the results (digest {settings['data']['digest']}), "
+                         f"got digest {data_digest(data)}")
+
+
+def made_here(provenance):
+    """Whether the results of ``provenance`` were made on this machine (same CPU, NumPy and BLAS, all known)."""
     here = machine()
-    same_machine = None not in here.values() and recorded == here
-    return LiveCheck(tuple(comparisons), same_machine)
+    return None not in here.values() and provenance.get("machine", {}) == here
 
 
 def _batch_size(text):
@@ -288,15 +322,21 @@ def main(argv=None):
     if args.steps < SLICE_STEPS or len(args.seeds) < 2 or SLICE_SEED not in args.seeds:
         parser.error(f"--steps must be >= {SLICE_STEPS} and --seeds must hold {SLICE_SEED} and one more "
                      f"(the live slice's runs and spread), got --steps {args.steps} --seeds {args.seeds}")
-    argv = sys.argv[1:] if argv is None else list(argv)
-    shown = ["DIR" if i and argv[i - 1] == "--out" else "--out=DIR" if arg.startswith("--out=") else arg
-             for i, arg in enumerate(argv)]
-    command = " ".join(["python -m radam.warmup_results", *map(shlex.quote, shown)])
+    command = command_line("python -m radam.warmup_results", argv)
     started, clock = now(), time.perf_counter()
     settings, results = compute(mlp.synthetic_images(seed=0), args.batch_sizes, args.seeds, args.steps)
     path = save(args.out, settings, results, provenance(command, started, now(), time.perf_counter() - clock))
     print(f"wrote {len(results)} runs to {path}")
     return 0
+
+
+def command_line(program, argv=None):
+    """``program`` and its arguments (``sys.argv[1:]`` for None) as provenance records them: the folder after
+    ``--out`` replaced by DIR, so that the command does not depend on where it was run."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    shown = ["DIR" if i and argv[i - 1] == "--out" else "--out=DIR" if arg.startswith("--out=") else arg
+             for i, arg in enumerate(argv)]
+    return " ".join([program, *map(shlex.quote, shown)])
 
 
 if __name__ == "__main__":

@@ -156,6 +156,18 @@ def test_the_command_line_writes_a_folder_the_chapter_reads(tmp_path, capsys):
     assert we.select(loaded.results, arm="Adam", batch_size=64, seed=1) == [we.run("Adam", data, 64, 1, steps=10)]
 
 
+def test_command_line_records_the_results_folder_as_dir():
+    assert wr.command_line("prog", ["--out", "/tmp/x", "--steps", "3"]) == "prog --out DIR --steps 3"
+    assert wr.command_line("prog", ["--out=/tmp/x", "a b"]) == "prog --out=DIR 'a b'"
+
+
+def test_made_here_needs_this_machines_cpu_numpy_and_blas():
+    here = wr.machine()
+    assert wr.made_here({"machine": here}) == (None not in here.values())
+    assert not wr.made_here({"machine": {**here, "blas": "another BLAS"}})
+    assert not wr.made_here({})
+
+
 @pytest.mark.parametrize("argv", [["--steps", "5"], ["--seeds", "0"], ["--seeds", "1", "2"],
                                   ["--batch-sizes", "0"]])
 def test_the_command_line_refuses_a_grid_the_slice_cannot_check(tmp_path, argv, capsys):

@@ -5,11 +5,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from radam.widgets import chapters_5_7 as w
-from radam import frames, schedules, theory
+from radam import frames, mlp, schedules, theory, warmup_curves
 
 
 def test_half_step_is_where_r_t_first_reaches_one_half():
@@ -47,14 +49,34 @@ def test_live_fallback_redraws(build):
     assert dashboard.image.value != before
 
 
-@pytest.mark.skipif(not frames.available(), reason="frame dashboards need ipywidgets 8")
-def test_warmup_dashboard_on_a_small_grid(monkeypatch):
-    monkeypatch.setattr(w, "WARMUP_LRS", (0.03,))
-    monkeypatch.setattr(w, "WARMUP_STEPS", (0, 200))
-    monkeypatch.setattr(w, "WARMUP_SEEDS", (0,))
-    dashboard = w.warmup_dashboard(static=True)
-    assert len(dashboard.picture(warmup_steps=0)) == len(dashboard.picture(warmup_steps=1)) == 2
-    grid = w.warmup_grid(lrs=(0.03,), warmups=(0, 200), seeds=(0,))
+@pytest.fixture(scope="module")
+def warmup_runs():
+    """The dashboard's runs at lr = 0.03 without warmup and with 200 steps, seeds 0 and 1, 40 steps."""
+    data = mlp.synthetic_images(seed=0)
+    return warmup_curves.compute(data, learning_rates=(0.03,), warmups=(0, 200), seeds=(1, 0), steps=40)[1]
+
+
+def test_warmup_grid_arranges_the_runs_by_rate_warmup_and_seed(warmup_runs):
+    grid = w.warmup_grid(warmup_runs)
+    assert sorted(grid) == [(0.03, 0), (0.03, 200)]
+    assert [run.seed for run in grid[(0.03, 0)]] == [0, 1]
     plain, warm = grid[(0.03, 0)][0], grid[(0.03, 200)][0]
-    assert plain.at(20, "dead") > 0.8 > warm.at(20, "dead")  # chapter 5's finding, in the grid's runs
-    assert w.warmup_run(0.03, 0, 0) is plain  # cached: the chapter quotes the runs the pictures show
+    assert plain.dead[1] > 0.8 > warm.dead[1]  # chapter 5's finding at step 20, in the dashboard's runs
+
+
+@pytest.mark.skipif(not frames.available(), reason="frame dashboards need ipywidgets 8")
+def test_warmup_dashboard_draws_a_picture_for_every_position(warmup_runs):
+    dashboard = w.warmup_dashboard(warmup_runs, static=True)
+    assert [value for _, value in dashboard.controls["lr"].options] == [0.03]
+    assert [value for _, value in dashboard.controls["warmup_steps"].options] == [0, 200]
+    plain, warm = dashboard.picture(warmup_steps=0), dashboard.picture(warmup_steps=1)
+    assert len(plain) == len(warm) == 2 and plain[0] == warm[0] and plain[1] != warm[1]  # one background
+    other = [dataclasses.replace(run, accuracy=tuple(1 - a for a in run.accuracy)) for run in warmup_runs]
+    assert w.warmup_dashboard(other, static=True).picture(warmup_steps=1)[1] != warm[1]  # drawn from the runs
+
+
+def test_warmup_dashboard_live_fallback_redraws(warmup_runs):
+    dashboard = w.warmup_dashboard(warmup_runs, static=False)
+    before = dashboard.image.value
+    dashboard.controls["warmup_steps"].value = 200
+    assert dashboard.image.value != before

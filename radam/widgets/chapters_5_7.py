@@ -6,23 +6,22 @@ switched by the browser; elsewhere (Colab's ipywidgets 7.7) a live :class:`radam
 with sliders that redraws through the kernel. ``static=None`` picks by :func:`radam.frames.available`.
 
 - :func:`warmup_dashboard` (chapter 5): learning rate and warmup length -> dead units and accuracy of three
-  training runs of chapter 5's network; :func:`warmup_grid` trains the grid once and the chapter reads its
-  answers off the same runs.
+  training runs of chapter 5's network, drawn from the runs that :mod:`radam.warmup_curves` trained and
+  committed; :func:`warmup_grid` arranges them, and the chapter reads its answers off the same runs.
 - :func:`rectification_dashboard` (chapter 6): beta_2 and sma_threshold -> rho_t, r_t and the first
   rectified step.
 - :func:`schedule_dashboard` (chapter 7): total_steps, warmup_proportion and batch size -> the blog's
   schedule in epochs.
 """
 
-from functools import lru_cache
+from functools import partial
 
 import numpy as np
 from matplotlib.lines import Line2D
 
-from radam import frames, mlp, plotting, schedules, theory
+from radam import frames, plotting, schedules, theory, warmup_curves
 from radam.widgets import core as widgets_core
 from radam.widgets.layered import layered_dashboard
-from radam.numpy import Adam
 
 WIDTH = plotting.CONTENT_WIDTH
 DPI = 96
@@ -30,72 +29,64 @@ DPI = 96
 
 # Chapter 5: learning rate and warmup length. -----------------------------------------------------------------
 
-WARMUP_LRS = (0.003, 0.01, 0.015, 0.02, 0.03, 0.1)
-WARMUP_STEPS = (0, 10, 20, 50, 100, 200)
-WARMUP_SEEDS = (0, 1, 2)
-WARMUP_RUN = 300
-"""The grid of the chapter 5 dashboard: learning rates, warmup lengths, seeds, and steps per run."""
+WARMUP_LRS, WARMUP_STEPS = warmup_curves.LEARNING_RATES, warmup_curves.WARMUPS
+"""The learning rates and warmup lengths of the chapter 5 dashboard (:mod:`radam.warmup_curves` trains its runs)."""
 
 
-@lru_cache(maxsize=None)
-def _data():
-    return mlp.synthetic_images(seed=0)
+def warmup_grid(runs):
+    """{(lr, warmup_steps): [run per seed, in the order of the seeds]} of dashboard runs
+    (:class:`radam.warmup_curves.Curves`, e.g. ``warmup_curves.book_curves(data).results``)."""
+    grid = {}
+    for run in sorted(runs, key=lambda run: run.seed):
+        grid.setdefault((run.learning_rate, run.warmup_steps), []).append(run)
+    return grid
 
 
-def warmup_run(lr, warmup_steps, seed, steps=WARMUP_RUN, beta_2=0.99):
-    """Chapter 5's network trained with Adam (beta_2 = 0.99) at ``lr`` with a linear warmup over
-    ``warmup_steps`` (0: none), recorded every 20 steps; cached (the same call returns the same run)."""
-    return _warmup_run(float(lr), float(warmup_steps), int(seed), int(steps), float(beta_2))
-
-
-@lru_cache(maxsize=4096)
-def _warmup_run(lr, warmup_steps, seed, steps, beta_2):
-    optimizer = Adam(schedules.linear_warmup(lr, warmup_steps), beta_2=beta_2)
-    return mlp.train(optimizer, _data(), seed=seed, steps=steps, record_at=range(0, steps + 1, 20))
-
-
-def warmup_grid(lrs=WARMUP_LRS, warmups=WARMUP_STEPS, seeds=WARMUP_SEEDS, steps=WARMUP_RUN):
-    """{(lr, warmup_steps): [run per seed]} over the dashboard's grid (the runs are cached)."""
-    return {(lr, w): [warmup_run(lr, w, seed, steps) for seed in seeds] for lr in lrs for w in warmups}
-
-
-def _warmup_background(axes):
+def _warmup_background(steps, axes):
     left, right = axes
     for ax, title, ylabel in ((left, "Dead hidden units", "dead fraction"),
                               (right, "Accuracy on all images", "accuracy")):
-        ax.set(xlim=(0, WARMUP_RUN), ylim=(-0.02, 1.02))
+        ax.set(xlim=(0, steps), ylim=(-0.02, 1.02))
         plotting.finish(ax, title, "step $t$", ylabel, legend=False)
 
 
-def _warmup_curves(axes, lr, warmup_steps):
+def _warmup_curves(grid, axes, lr, warmup_steps):
     left, right = axes
     label = "Adam + warmup" if warmup_steps else "Adam"
     color = plotting.color_for(label)
-    runs = [warmup_run(lr, warmup_steps, seed) for seed in WARMUP_SEEDS]
+    runs = grid[(lr, warmup_steps)]
+    steps = runs[0].steps[-1]
     for run in runs:
         left.plot(run.steps, run.dead, color=color, linewidth=1.2)
         right.plot(run.steps, run.accuracy, color=color, linewidth=1.2)
     if warmup_steps:
         for ax in axes:
-            ax.axvline(min(warmup_steps, WARMUP_RUN), color="0.5", linewidth=0.8, linestyle=":")
+            ax.axvline(min(warmup_steps, steps), color="0.5", linewidth=0.8, linestyle=":")
     final = ", ".join(f"{run.accuracy[-1]:.0%}" for run in runs)
     name = f"{label}, {warmup_steps} steps" if warmup_steps else label
-    handle = Line2D([], [], color=color, linewidth=1.2, label=f"{name} (seeds 0-2)")
+    seeds = f"seed {runs[0].seed}" if len(runs) == 1 else f"seeds {runs[0].seed}-{runs[-1].seed}"
+    handle = Line2D([], [], color=color, linewidth=1.2, label=f"{name} ({seeds})")
     right.legend(handles=[handle], fontsize="small", loc="upper left")
-    widgets_core.note(right, f"lr = {lr:g}\naccuracy at step {WARMUP_RUN}:\n{final}")
+    widgets_core.note(right, f"lr = {lr:g}\naccuracy at step {steps}:\n{final}")
 
 
-def warmup_dashboard(static=None):
-    """lr and warmup length -> dead units and accuracy of seeds 0-2 over 300 steps (chapter 5)."""
+def warmup_dashboard(runs, static=None):
+    """lr and warmup length -> dead units and accuracy of every seed of ``runs`` (chapter 5), the dashboard's
+    :class:`radam.warmup_curves.Curves` at every learning rate and warmup length of its sliders."""
+    grid = warmup_grid(runs)
+    lrs, warmups = sorted({lr for lr, _ in grid}), sorted({w for _, w in grid})
+    first = lrs.index(0.03) if 0.03 in lrs else 0
     live = {
-        "lr": widgets_core.choice_slider("learning rate lr", WARMUP_LRS, 0.03),
-        "warmup_steps": widgets_core.choice_slider("warmup steps", WARMUP_STEPS, 0),
+        "lr": widgets_core.choice_slider("learning rate lr", lrs, lrs[first]),
+        "warmup_steps": widgets_core.choice_slider("warmup steps", warmups, warmups[0]),
     }
     fixed = {
-        "lr": frames.Choice("learning rate lr", tuple((f"{lr:g}", lr) for lr in WARMUP_LRS), WARMUP_LRS.index(0.03)),
-        "warmup_steps": frames.Choice("warmup steps", tuple((str(w), w) for w in WARMUP_STEPS), 0),
+        "lr": frames.Choice("learning rate lr", tuple((f"{lr:g}", lr) for lr in lrs), first),
+        "warmup_steps": frames.Choice("warmup steps", tuple((str(w), w) for w in warmups), 0),
     }
-    layers = [frames.Layer(_warmup_background), frames.Layer(_warmup_curves, ("lr", "warmup_steps"))]
+    steps = max(run.steps[-1] for run in runs)
+    layers = [frames.Layer(partial(_warmup_background, steps)),
+              frames.Layer(partial(_warmup_curves, grid), ("lr", "warmup_steps"))]
     return layered_dashboard(static, live, fixed, layers, (WIDTH, 3.3), colors=48, nrows=1, ncols=2, dpi=DPI)
 
 
