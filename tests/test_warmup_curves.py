@@ -168,7 +168,7 @@ def test_the_books_committed_curves_are_this_codes():
     assert (settings["learning_rates"], settings["warmups"]) == (list(wc.LEARNING_RATES), list(wc.WARMUPS))
     assert settings["seeds"] == list(wc.SEEDS) and settings["steps"] == wc.STEPS
     assert settings["data"]["digest"] == wr.data_digest(data) and settings["beta_2"] == 0.99
-    assert committed.provenance["commit"]
+    assert committed.provenance["commit"] and committed.provenance["uncommitted_changes"] is False
     assert committed.provenance["command"] == "python -m radam.warmup_curves --out DIR"
     check = wc.live_check(committed, data)  # what chapter 5 checks at every build
     assert check.passed, check.summary()
