@@ -332,7 +332,6 @@ class RAdam(Adam):
         self.total_steps, self.warmup_proportion, self.min_lr = check_blog_schedule(
             learning_rate, total_steps, warmup_proportion, min_lr
         )
-        self.rho_inf = theory.rho_inf(self.beta_2)
         self._rectifications = (None, 0, [], [])
 
     def learning_rate_at(self, t):

@@ -24,7 +24,7 @@ import tensorflow as tf
 
 import radam.numpy
 from radam import schedules, theory
-from radam.keras import RAdam
+from radam.keras import RAdam, WarmupThenLinearDecay
 from keras_backend_worker import quadratic
 from reference_rules import plain_python_radam
 
@@ -382,6 +382,54 @@ def test_get_config_from_config_round_trip():
     assert isinstance(restored._learning_rate, keras.optimizers.schedules.CosineDecay)
     assert restored.get_config() == scheduled.get_config()
 
+
+
+def test_the_base_arguments_reach_keras_as_for_its_adam():
+    base = dict(clipvalue=0.5, use_ema=True, ema_momentum=0.9, ema_overwrite_frequency=5, loss_scale_factor=128.0,
+                gradient_accumulation_steps=3, name="with_base_arguments")
+    ours = RAdam(weight_decay=0.01, **base).get_config()
+    adam = keras.optimizers.Adam(weight_decay=0.01, **base).get_config()
+    for key in set(adam) - {"beta_1", "beta_2", "epsilon", "amsgrad"}:
+        assert ours[key] == adam[key], key
+    for key in ("clipnorm", "global_clipnorm"):
+        config = RAdam(**{key: 2.0}).get_config()
+        assert config[key] == 2.0 and config == RAdam.from_config(config).get_config()
+
+
+def test_unknown_keyword_arguments_are_refused_as_by_keras():
+    with pytest.raises(ValueError, match=r"Argument\(s\) not recognized: \{'lr': 0.01\}"):
+        RAdam(lr=0.01)
+
+
+@pytest.mark.parametrize(
+    "arguments, reference",
+    [
+        ((1e-3, 500.0, 5000, 1e-5), schedules.warmup_then_linear_decay(1e-3, 5000, 0.1, 1e-5)),
+        ((1e-3, 2000.0), schedules.linear_warmup(1e-3, 2000)),
+        ((2e-3, 0.0, 300), schedules.warmup_then_linear_decay(2e-3, 300, 0.0, 0.0)),
+    ],
+)
+def test_warmup_then_linear_decay_is_the_numpy_schedule(arguments, reference):
+    schedule = WarmupThenLinearDecay(*arguments)  # step is Keras's 0-based iteration count: t = step + 1
+    steps = np.arange(0, 6000)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(schedule(steps)), reference(steps + 1), rtol=1e-6, atol=1e-9)
+    config = schedule.get_config()
+    assert config == dict(zip(["learning_rate", "warmup_steps", "total_steps", "min_lr"], (*arguments, 0, 0.0)))
+    assert WarmupThenLinearDecay.from_config(config).get_config() == config
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ((-1e-3, 10.0), "learning_rate must be >= 0, got -0.001"),
+        ((1e-3, -10.0), "warmup_steps must be >= 0, got -10.0"),
+        ((1e-3, 10.0, 10.5), "total_steps must be a whole number >= 0, got 10.5"),
+        ((1e-3, 10.0, 100, -1e-5), "min_lr must be >= 0, got -1e-05"),
+    ],
+)
+def test_warmup_then_linear_decay_names_a_bad_argument(arguments, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        WarmupThenLinearDecay(*arguments)
 
 def test_blog_line_compiles_and_config_names_the_package():
     optimizer = RAdam(total_steps=5000, warmup_proportion=0.1, min_lr=1e-5)

@@ -16,7 +16,7 @@ import pytest
 from reference_rules import radam_rule
 
 from radam import numpy as rnp
-from radam import schedules, variants, warmup_evidence
+from radam import schedules, theory, variants, warmup_evidence
 
 SHAPES = [(3, 4), (5,), (2, 1, 3)]
 BLOCK = rnp.BLOCK_BYTES // 8  # float64 elements per block
@@ -271,6 +271,91 @@ def test_config_round_trip(make):
         np.testing.assert_array_equal(a, b)
 
 
+
+def test_repr_is_a_constructor_call_that_rebuilds_the_optimizer():
+    assert repr(rnp.SGD(0.1, momentum=0.9)) == "SGD(learning_rate=0.1, momentum=0.9)"
+    optimizer = rnp.RAdam(learning_rate=0.02, beta_2=0.99, weight_decay=0.1, total_steps=100)
+    rebuilt = eval(repr(optimizer), {"RAdam": rnp.RAdam})
+    assert type(rebuilt) is rnp.RAdam and rebuilt.get_config() == optimizer.get_config()
+
+
+def test_radam_defaults_are_the_published_ones():
+    # tensorflow-addons' RectifiedAdam: learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=0,
+    # sma_threshold=5, total_steps=0, warmup_proportion=0.1, min_lr=0; the authors' degenerated_to_sgd=True.
+    assert rnp.RAdam().get_config() == {
+        "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "sma_threshold": 5.0,
+        "degenerated_to_sgd": True, "weight_decay": 0.0, "total_steps": 0, "warmup_proportion": 0.1, "min_lr": 0.0,
+    }
+
+
+class GradientDescent(rnp.Optimizer):
+    """A subclass without slots: theta -= lr g."""
+
+    def update(self, theta, g, lr):
+        theta -= lr * g
+
+
+class Bracket(rnp.Optimizer):
+    """A subclass whose slots start at different values: low = -1 and high = 1, then low -= g, high += g."""
+
+    slots = ("low", "high")
+
+    def initial_slot(self, name, param):
+        return np.full(param.shape, {"low": -1.0, "high": 1.0}[name], dtype=param.dtype)
+
+    def update(self, theta, g, low, high, lr):
+        low -= g
+        high += g
+        theta -= lr * (high - low) / 2
+
+
+def test_subclasses_without_slots_or_with_their_own_initial_slots_step():
+    optimizer, theta = GradientDescent(0.5), np.ones(3)
+    for _ in range(3):
+        optimizer.step(theta, np.ones(3))
+    np.testing.assert_array_equal(theta, -0.5)
+    message = r"params must keep the shapes of the first step 1 arrays, got \[\(3,\), \(2,\)\]"
+    with pytest.raises(ValueError, match=message):
+        optimizer.step([theta, np.ones(2)], [np.ones(3), np.ones(2)])
+    optimizer, theta = Bracket(0.1), np.zeros(2)
+    optimizer.step(theta, np.array([0.5, 2.0]))
+    state = optimizer.state_dict()["slots"][0]
+    np.testing.assert_array_equal(state["low"], [-1.5, -3.0])
+    np.testing.assert_array_equal(state["high"], [1.5, 3.0])
+    np.testing.assert_allclose(theta, [-0.15, -0.3], rtol=1e-15)
+
+
+def test_r_t_is_computed_once_per_rho_steps_steps(monkeypatch):
+    computed, rectification = [], theory.rectification
+    def counted(t, beta_2):
+        computed.append(np.size(t))
+        return rectification(t, beta_2)
+
+    monkeypatch.setattr(theory, "rectification", counted)
+    optimizer, theta = rnp.RAdam(), np.zeros(1)
+    for _ in range(2 * rnp.RAdam.RHO_STEPS + 5):
+        optimizer.step(theta, np.ones(1))
+    assert computed == [rnp.RAdam.RHO_STEPS] * 3  # at t = 1, 1 + RHO_STEPS and 1 + 2 RHO_STEPS
+
+
+def test_r_t_follows_beta_2_and_the_threshold_changed_between_steps():
+    def r_t(t, beta_2, threshold):  # the paper's formulas in plain floats
+        rho_inf = 2 / (1 - beta_2) - 1
+        rho = rho_inf - 2 * t * beta_2**t / (1 - beta_2**t)
+        if rho < threshold:
+            return None
+        return math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+
+    optimizer, theta = rnp.RAdam(), np.zeros(1)
+    for _ in range(3):
+        optimizer.step(theta, np.ones(1))
+    for beta_2, threshold in ((0.9, 5.0), (0.9, 6.0), (0.99, 4.0)):
+        optimizer.beta_2, optimizer.sma_threshold = beta_2, threshold
+        for t in range(4, 30):
+            expected = r_t(t, beta_2, threshold)
+            got = optimizer.rectification_at(t)
+            assert (got is None) if expected is None else got == pytest.approx(expected, rel=1e-12), (beta_2, t)
+
 def test_config_holds_the_constructor_arguments():
     arguments = {
         "learning_rate": 0.02,
@@ -328,6 +413,27 @@ def test_steps_after_the_first_allocate_nothing_that_grows_with_the_parameters(m
     assert peaks[1] < peaks[0] + 4096, peaks
     assert peaks[1] < 4 * rnp.BLOCK_BYTES, peaks  # four blocks: nothing of the parameters' size (3.9 MiB)
 
+
+
+@pytest.mark.parametrize("name", ["Adam", "RAdam, all arguments", "SGD momentum"])
+def test_steps_on_strided_params_and_grads_allocate_blocks_not_copies(name):
+    # A strided parameter and gradient are copied in and out block by block: a step's traced peak is a few blocks,
+    # far below the 30 blocks of either array (a whole copy of the gradient would be 3.9 MiB).
+    rows, block = 30 * rnp.BLOCK_BYTES // 4 // 100 + 1, rnp.BLOCK_BYTES // 4
+    param = np.ones((rows, 200), dtype=np.float32)[:, :100]  # half of each row: flattening it needs a copy
+    grad = np.full((rows, 200), 0.5, dtype=np.float32)[:, :100]
+    assert not param.flags.c_contiguous and not grad.flags.c_contiguous and param.size > 30 * block
+    optimizer = ALL[name]()
+    for _ in range(7):
+        optimizer.step(param, grad)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        optimizer.step(param, grad)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * rnp.BLOCK_BYTES, peak  # measured: 5 blocks (3 for SGD)
 
 # ---- blocks ---------------------------------------------------------------------------------------------------------
 

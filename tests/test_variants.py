@@ -5,6 +5,8 @@ coordinate at a time; the book's variant must equal radam.numpy.RAdam up to roun
 """
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -146,11 +148,41 @@ def test_config_round_trip():
         ({"threshold": 3.0}, "threshold"),
         ({"epsilon": -1e-8}, "epsilon"),
         ({"beta_2": 1.0}, "beta_2"),
+        ({"beta_1": 1.5}, "beta_1"),
+        ({"threshold": -1.0}, "threshold"),
+        ({"weight_decay": -0.1}, "weight_decay"),
     ],
 )
 def test_bad_arguments_name_themselves(kwargs, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=rf"^{name} must "):  # the message starts with the argument's own name
         RAdamVariant(**kwargs)
+
+
+def test_defaults_are_the_authors_code():
+    # The authors' RAdam (github.com/LiyuanLucasLiu/RAdam, radam.py): lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+    # weight_decay=0, degenerated_to_sgd=True, N_sma >= 5, eps added to the uncorrected sqrt(v).
+    config = RAdamVariant().get_config()
+    assert config == variant("authors' code", learning_rate=1e-3).get_config()
+    assert config == {
+        "learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8, "threshold": 5.0, "strict": False,
+        "epsilon_on": "v", "below": "sgd", "weight_decay": 0.0, "decay": "decoupled",
+    }
+
+
+def test_step_scalars_are_the_closed_forms():
+    optimizer = RAdamVariant(beta_1=0.8, beta_2=0.99)
+    for t in range(1, 12):
+        scalars = optimizer.step_scalars(t, 0.25)
+        rho_inf = 2 / (1 - 0.99) - 1
+        rho = rho_inf - 2 * t * 0.99**t / (1 - 0.99**t)
+        assert scalars["lr"] == 0.25 and scalars["adaptive"] is (rho >= 5)
+        if rho >= 5:
+            r_t = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+            assert scalars["r_t"] == pytest.approx(r_t, rel=1e-12)
+        else:
+            assert scalars["r_t"] is None  # no r_t where it is not used (it is NaN below rho_t = 4)
+        assert scalars["bias_correction_1"] == pytest.approx(1 - 0.8**t, rel=1e-14)
+        assert scalars["bias_correction_2"] == pytest.approx(1 - 0.99**t, rel=1e-12)
 
 
 def test_unknown_variant():
@@ -171,3 +203,24 @@ def test_steps_taken_in_units_of_the_learning_rate():
     assert taken[0] == pytest.approx(0.5)  # the first momentum step is lr * m_hat = lr * g_1
     none = steps_taken("authors' code, degenerated_to_sgd=False", grads)
     assert np.all(none[:5] == 0) and none[5] != 0  # no change before the first rectified step (t = 6)
+
+
+def test_steps_taken_passes_options_on_at_the_default_learning_rate():
+    # With weight decay the step depends on the learning rate (theta -= lr wd theta): the default 1e-3, against
+    # radam.numpy.RAdam, which is the authors' code with epsilon 1e-8.
+    grads = [0.5, -1.0, 2.0, 0.1, 0.3, -0.2, 1.0, 3.0, -2.0, 0.7]
+    taken = steps_taken("authors' code", grads, weight_decay=50.0)
+    theta, reference = np.zeros(1), RAdam(learning_rate=1e-3, epsilon=1e-8, weight_decay=50.0)
+    expected = []
+    for g in grads:
+        before = theta[0]
+        reference.step([theta], [np.array([g])])
+        expected.append((before - theta[0]) / 1e-3)
+    np.testing.assert_allclose(taken, expected, rtol=1e-12)
+    assert np.max(np.abs(taken - steps_taken("authors' code", grads))) > 1e-3  # the decay shows
+
+
+def test_steps_taken_reads_any_real_numbers_as_float64():
+    exact = [Fraction(1, 2), Decimal("-1.25"), 2, np.float32(0.25), Fraction(1, 3), 0.3, -0.2]
+    np.testing.assert_array_equal(steps_taken("authors' code", exact),
+                                  steps_taken("authors' code", [float(g) for g in exact]))
