@@ -105,3 +105,27 @@ def test_the_cpu_is_named_with_its_widest_vector_extension(tmp_path):
     info.write_text("model name\t: Older CPU\nflags\t\t: fpu sse4_2 avx avx2\n")
     assert provenance.cpu(str(info)) == "Older CPU, AVX2"
     assert provenance.cpu(str(tmp_path / "missing"))  # falls back to the platform's name
+
+
+def test_command_line_names_the_program_it_is_given():
+    argv = ["x", "--depth", "4", "--out=/home/me/runs", "--arms", "Adam + warmup"]
+    assert (provenance.command_line(argv, program="python -m radam.transformer")
+            == "python -m radam.transformer --depth 4 --out=DIR --arms 'Adam + warmup'")
+
+
+def test_uncommitted_changes_look_at_the_files_named(monkeypatch):
+    asked = []
+
+    def git(*args):
+        asked.append(args)
+        return " M radam/transformer/arms.py" if args[0] == "status" else "0" * 40
+
+    monkeypatch.setattr(provenance, "_git", git)
+    default = provenance.provenance("c", "s", "f", 1.0)
+    named = provenance.provenance("c", "s", "f", 1.0, sources=("radam/transformer", "radam/keras.py"))
+    statuses = [args for args in asked if args[0] == "status"]
+    assert statuses == [("status", "--porcelain", "--", *provenance.NUMBER_SOURCES),
+                        ("status", "--porcelain", "--", "radam/transformer", "radam/keras.py")]
+    assert default["uncommitted_changes"] is True and named["uncommitted_changes"] is True
+    with pytest.raises(ValueError, match="sources must be a non-empty sequence of paths, got 'radam/keras.py'"):
+        provenance.provenance("c", "s", "f", 1.0, sources="radam/keras.py")

@@ -92,3 +92,13 @@ def test_the_arms_that_remove_the_noise_run(runs):
 def test_unknown_arms_are_named():
     with pytest.raises(ValueError, match="arm must be one of .*, got 'SGD'"):
         experiment.run("SGD", 0, TINY)
+
+
+def test_a_slice_is_the_start_of_the_run(runs):
+    data = TINY.make_task()
+    part = experiment.run("Adam + warmup", 0, TINY, data, stop=4)
+    whole = runs["Adam + warmup"]
+    assert part["eval_step"] == [2, 4] and "endpoint" not in part
+    assert part["eval_loss"] == whole["eval_loss"][:2] and part["update_rms"] == whole["update_rms"][:4]
+    with pytest.raises(ValueError, match=r"stop must be a multiple of eval_every=2 in 1..10, got 3"):
+        experiment.run("Adam", 0, TINY, data, stop=3)

@@ -6,6 +6,7 @@ import pytest
 
 pytest.importorskip("keras", reason="the command line trains with Keras")
 
+from radam.transformer import live  # noqa: E402
 from radam.transformer.__main__ import main  # noqa: E402
 
 TINY = ["--vocab", "5", "--length", "4", "--n-train", "32", "--n-eval", "16", "--width", "8", "--depth", "1",
@@ -24,6 +25,8 @@ def test_the_command_line_trains_resumes_and_refuses_other_settings(tmp_path, ca
     assert content["provenance"][0]["command"].startswith("python -m radam.transformer --vocab 5")
     assert "--out DIR" in content["provenance"][0]["command"]
     assert set(content["fingerprint"]["initial_weights"]) == {"0", "1"}
+    assert set(content["fingerprint"]["update_probes"]) == {"Adam", "Adam + warmup"}
+    assert content["provenance"][0]["threads"] == live.thread_settings()
     first = content["runs"]
 
     assert main(argv) == 0  # resumed: nothing left to train, no new invocation recorded
@@ -33,6 +36,12 @@ def test_the_command_line_trains_resumes_and_refuses_other_settings(tmp_path, ca
 
     assert main([*argv[:-2], "--learning-rate", "0.5", "--out", str(out)]) == 2
     assert "holds results of other settings" in capsys.readouterr().err
+
+    content["fingerprint"]["initial_weights"]["1"] = "0" * 16  # as if the code drew other initial weights now
+    (out / "results.json").write_text(json.dumps(content))
+    assert main(argv) == 2
+    assert "would not reproduce the results in" in capsys.readouterr().err
+    assert json.loads((out / "results.json").read_text())["fingerprint"]["initial_weights"]["1"] == "0" * 16
 
 
 def test_bad_settings_exit_with_a_one_line_error(tmp_path, capsys):

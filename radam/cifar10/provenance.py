@@ -84,14 +84,20 @@ def cpu(cpuinfo="/proc/cpuinfo"):
     return f"{name}, {widest}" if widest else name
 
 
-def provenance(command, started, finished, wall_time_s):
-    """One invocation of the runner: command, commit, versions, machine and times (ISO 8601 UTC)."""
+def provenance(command, started, finished, wall_time_s, sources=NUMBER_SOURCES):
+    """One invocation of the runner: command, commit, versions, machine and times (ISO 8601 UTC).
+
+    ``uncommitted_changes`` says whether any of ``sources`` (paths relative to the checkout: the files whose code
+    determines the numbers, by default the CIFAR-10 experiment's :data:`NUMBER_SOURCES`) differed from the commit.
+    """
     import keras
     import tensorflow as tf
 
     from radam import __version__ as radam_version
 
-    status = _git("status", "--porcelain", "--", *NUMBER_SOURCES)
+    if isinstance(sources, str) or not sources:
+        raise ValueError(f"sources must be a non-empty sequence of paths, got {sources!r}")
+    status = _git("status", "--porcelain", "--", *sources)
     return {
         "command": command,
         "commit": _git("rev-parse", "HEAD"),
@@ -160,8 +166,8 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def command_line(argv):
-    """``python -m radam.cifar10 ARGS`` for this process's arguments, with --out's folder shown as DIR.
+def command_line(argv, program="python -m radam.cifar10"):
+    """``program ARGS`` for this process's arguments (``argv[1:]``), with --out's folder shown as DIR.
 
     The folder is a path of the machine that ran it; a reader regenerates into a folder of their own.
     """
@@ -171,7 +177,7 @@ def command_line(argv):
             args[i + 1] = "DIR"
         elif arg.startswith("--out="):
             args[i] = "--out=DIR"
-    return " ".join(["python -m radam.cifar10", *map(shlex.quote, args)])
+    return " ".join([program, *map(shlex.quote, args)])
 
 
 def batch_order_digest(seed, n_train, epochs=3):

@@ -7,7 +7,7 @@ import sys
 import time
 
 from radam.cifar10 import provenance, store
-from radam.transformer import results
+from radam.transformer import fingerprint, live, results
 from radam.transformer.arms import ARMS
 
 DEFAULT_ARMS = ("Adam", "Adam + warmup", "RAdam", "Adam, lr/10", "Adam, v known", "Adam, exact early gradients")
@@ -33,19 +33,6 @@ def _parser():
     return parser
 
 
-def _fingerprint(settings, data, seeds):
-    """What the numbers depend on besides the code: the task's arrays, each seed's batches and initial weights."""
-    from radam.transformer import model
-
-    return {
-        "task": provenance.digest([data.train_x, data.train_y, data.eval_x, data.eval_y]),
-        "batches": {str(s): provenance.digest([data.batch_indices(s, settings.steps, settings.batch_size)])
-                    for s in seeds},
-        "initial_weights": {str(s): provenance.digest(model.initial_weights(s, settings.vocab, settings.length,
-                                                                            **settings.sizes())) for s in seeds},
-    }
-
-
 def main(argv=None):
     argv = sys.argv if argv is None else argv
     args = _parser().parse_args(argv[1:])
@@ -62,16 +49,26 @@ def main(argv=None):
     with handle:
         data = settings.make_task()
         if content is None:
-            content = results.new(dataclasses.asdict(settings), _fingerprint(settings, data, args.seeds))
+            content = results.new(dataclasses.asdict(settings), fingerprint.fingerprint(settings, data, args.seeds,
+                                                                                        args.arms))
         elif content["settings"] != dataclasses.asdict(settings):
             print(f"python -m radam.transformer: error: {args.out} holds results of other settings "
                   f"({content['settings']}); use another --out", file=sys.stderr)
             return 2
         else:
-            content["fingerprint"] = _fingerprint(settings, data, sorted(
-                set(args.seeds) | {int(s) for s in content["fingerprint"]["batches"]}))
+            problems = fingerprint.stale_parts(content)
+            if problems:
+                print(f"python -m radam.transformer: error: this code would not reproduce the results in {args.out} "
+                      f"({'; '.join(problems)}); use another --out", file=sys.stderr)
+                return 2
+            stored = content["fingerprint"]
+            seeds = sorted(set(args.seeds) | {int(s) for s in stored["batches"]})
+            arms = list(dict.fromkeys([*stored.get("update_probes", {}), *args.arms]))
+            if seeds != sorted(int(s) for s in stored["batches"]) or arms != list(stored.get("update_probes", {})):
+                content["fingerprint"] = fingerprint.fingerprint(settings, data, seeds, arms)
+                results.save(args.out, content)
         started, clock = provenance.now(), time.perf_counter()
-        command = "python -m radam.transformer" + provenance.command_line(argv).removeprefix("python -m radam.cifar10")
+        command = provenance.command_line(argv, program="python -m radam.transformer")
         todo = [(arm, seed) for seed in args.seeds for arm in args.arms if (arm, seed) not in results.done(content)]
         for arm, seed in todo:
             record = run(arm, seed, settings, data)
@@ -80,8 +77,9 @@ def main(argv=None):
                   f"{record['wall_time_s']:.0f} s", flush=True)
             results.save(args.out, content)
         if todo:
-            content["provenance"].append(provenance.provenance(command, started, provenance.now(),
-                                                               time.perf_counter() - clock))
+            made = provenance.provenance(command, started, provenance.now(), time.perf_counter() - clock,
+                                         sources=fingerprint.NUMBER_SOURCES)
+            content["provenance"].append(dict(made, threads=live.thread_settings()))
             results.save(args.out, content)
     for arm in results.arms(content):
         print(f"{arm}: {results.failures(content, arm)[0]} of {results.failures(content, arm)[1]} runs failed")

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from radam.schedules import untuned_warmup_steps
-from radam.transformer import arms, model, task
+from radam.transformer import arms, model, results, task
 
 ENDPOINT_EVALUATIONS = 5
 """The endpoint: the mean held-out token accuracy over the last five evaluations of a run."""
@@ -74,8 +74,7 @@ class Settings:
 
 def failed(endpoint, vocab):
     """Whether a run failed: its endpoint below halfway from chance (1 / vocab) to a perfect score."""
-    chance = 1.0 / vocab
-    return bool(not endpoint >= chance + (1.0 - chance) / 2)
+    return bool(not endpoint >= results.failure_line(vocab)[1])
 
 
 class Trainer:
@@ -131,16 +130,22 @@ def second_moment(trainer, data, seed, batch_size, batches=SECOND_MOMENT_BATCHES
     return [s / batches for s in total]
 
 
-def run(arm, seed, settings, data=None, progress=None):
+def run(arm, seed, settings, data=None, progress=None, stop=None):
     """Train ``arm`` from seed ``seed``'s initial weights; a JSON-ready record of the run.
 
     The record holds the evaluation steps with the held-out loss and token accuracy there, the mean
     minibatch loss of each evaluation window, the root-mean-square parameter change of every step over the
     base rate (1 = a step of lr in every coordinate), the endpoint, whether the run failed, and its time.
-    ``progress(step, eval_loss, eval_accuracy)`` is called at each evaluation.
+    ``progress(step, eval_loss, eval_accuracy)`` is called at each evaluation. With ``stop`` (a multiple of
+    ``eval_every`` up to ``settings.steps``) only the first ``stop`` steps of the run are trained, on the same
+    batches: a *slice* of it (:mod:`radam.transformer.live`), whose record has no endpoint.
     """
     if arm not in arms.ARMS:
         raise ValueError(f"arm must be one of {list(arms.ARMS)}, got {arm!r}")
+    if stop is not None and (isinstance(stop, bool) or not isinstance(stop, int) or not 0 < stop <= settings.steps
+                             or stop % settings.eval_every):
+        raise ValueError(f"stop must be a multiple of eval_every={settings.eval_every} in 1..{settings.steps}, "
+                         f"got {stop!r}")
     data = settings.make_task() if data is None else data
     started = time.perf_counter()
     net = model.build_model(settings.vocab, settings.length, **settings.sizes())
@@ -153,7 +158,7 @@ def run(arm, seed, settings, data=None, progress=None):
     record = {"arm": arm, "seed": seed, "eval_step": [], "eval_loss": [], "eval_accuracy": [], "train_loss": [],
               "update_rms": []}
     window = []
-    for t in range(1, settings.steps + 1):
+    for t in range(1, (settings.steps if stop is None else stop) + 1):
         if t <= exact_until:
             loss, grads = trainer.full_gradients(data.train_x, data.train_y, settings.batch_size)
         else:
@@ -170,6 +175,8 @@ def run(arm, seed, settings, data=None, progress=None):
             window = []
             if progress is not None:
                 progress(t, eval_loss, eval_accuracy)
+    if stop is not None:
+        return record
     record["endpoint"] = float(np.mean(record["eval_accuracy"][-ENDPOINT_EVALUATIONS:]))
     record["failed"] = failed(record["endpoint"], settings.vocab)
     record["wall_time_s"] = round(time.perf_counter() - started, 1)

@@ -1,5 +1,7 @@
 """A Transformer results folder: results.json (strict JSON) with the settings, one record per run, the
-provenance of every invocation and a fingerprint; the failure counts and the paired verdicts. NumPy only.
+provenance of every invocation and a fingerprint; the failure counts and the paired verdicts; the grid the
+experiment's setting was chosen from (grid.json) and its rule; where a chapter finds the committed files.
+NumPy only.
 
 The verdicts follow chapter 8's rules (:mod:`radam.cifar10.stats`): for arms a and b, the per-seed differences
 of the endpoint (mean held-out token accuracy of the last evaluations), their mean and 95% t-interval.
@@ -15,6 +17,10 @@ from radam.cifar10.store import atomic_write
 SCHEMA = 1
 """The version of results.json's layout."""
 FILE = "results.json"
+BOOK_FOLDER = "transformer"
+"""The committed results' folder under the book's results (``book/results/transformer``)."""
+BOOK_GRID_FOLDER = "transformer-grid"
+"""The committed grid's folder under the book's results (``book/results/transformer-grid``)."""
 
 
 def _strict(value):
@@ -26,6 +32,15 @@ def _strict(value):
     if isinstance(value, (list, tuple)):
         return [_strict(v) for v in value]
     return value
+
+
+def failure_line(vocab):
+    """(chance, line): the token accuracy of a uniform guess, 1 / ``vocab``, and the line a run's endpoint must
+    reach not to fail, halfway from chance to a perfect score."""
+    if isinstance(vocab, bool) or not isinstance(vocab, int) or vocab < 2:
+        raise ValueError(f"vocab must be a whole number >= 2, got {vocab!r}")
+    chance = 1.0 / vocab
+    return chance, chance + (1.0 - chance) / 2
 
 
 def new(settings, fingerprint):
@@ -88,3 +103,59 @@ def verdicts(content, against=("Adam", "Adam + warmup")):
             if arm not in against[: i + 1] and len(set(values) & set(base)) >= 2:
                 out.append(paired(arm, reference, values, base))
     return out
+
+
+GRID_FILE = "grid.json"
+"""The file of the grid the experiment's setting was chosen from (``book/results/transformer-grid``)."""
+
+
+def load_grid(folder):
+    """The grid record in ``folder``: the depths and rates tried, seed 0's runs of Adam and Adam + warmup at
+    each cell trained (``cells``), the rule that chose the setting and the provenance."""
+    path = os.path.join(folder, GRID_FILE)
+    with open(path, encoding="utf-8") as f:
+        grid = json.load(f)
+    if not isinstance(grid, dict) or grid.get("schema") != SCHEMA or "cells" not in grid:
+        raise ValueError(f"{path} is not a Transformer grid record of schema {SCHEMA}")
+    return grid
+
+
+def grid_endpoints(grid, arm="Adam"):
+    """{(depth, learning rate): endpoint} of ``arm`` at every cell of ``grid`` it trained."""
+    return {(c["depth"], c["learning_rate"]): c["endpoint"] for c in grid["cells"] if c["arm"] == arm}
+
+
+def chosen_setting(grid, vocab):
+    """(depth, learning rate) that the grid's rule picks: the shallowest depth at which plain Adam's run failed
+    (its endpoint below :func:`failure_line`), and there the smallest such rate; None where Adam never failed."""
+    line = failure_line(vocab)[1]
+    failed = sorted(cell for cell, endpoint in grid_endpoints(grid).items() if not endpoint >= line)
+    return failed[0] if failed else None
+
+
+def book_folder(name, file, folder="results"):
+    """The folder that holds the book's committed ``name/file``: ``folder/name`` in a checkout of the book (its
+    build); where ``folder`` does not exist (a chapter opened alone, as in Colab), a temporary folder with the
+    file downloaded from the book's published results (:data:`radam.cifar10.results.BOOK_RESULTS_URL`).
+    Raises FileNotFoundError when the file is in neither place."""
+    local = os.path.join(folder, name)
+    if os.path.exists(os.path.join(local, file)):
+        return local
+    if os.path.isdir(folder):
+        raise FileNotFoundError(f"the book's results {name!r} are not in {local} (not computed yet)")
+    import tempfile
+    import urllib.request
+
+    from radam.cifar10.results import BOOK_RESULTS_URL
+
+    url = f"{BOOK_RESULTS_URL}/{name}/{file}"
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            data = response.read()
+    except OSError as e:
+        raise FileNotFoundError(f"the book's results {name!r} are neither in {local} nor reachable at {url} "
+                                f"({e})") from None
+    target = tempfile.mkdtemp(prefix=f"radam-{name}-")
+    with open(os.path.join(target, file), "wb") as f:
+        f.write(data)
+    return target
