@@ -12,7 +12,7 @@ Chapter 5 reads them (:func:`book_curves`), draws the dashboard from them, and r
 (:func:`live_check`): seed :data:`radam.warmup_results.SLICE_SEED` of the runs in :data:`SLICE` (no warmup and
 the untuned 200-step warmup at lr = 0.03), judged by the rule of :func:`radam.warmup_results.live_check`: every
 point of both curves equal to the committed one on the machine that made the file; elsewhere the points the
-chapter reads within the committed seeds' range widened by :data:`radam.warmup_results.WIDEN` standard
+chapter reads within the committed seeds' range widened by :data:`radam.cifar10.live_check.WIDEN` standard
 deviations.
 """
 
@@ -25,6 +25,7 @@ import sys
 import time
 
 from radam import mlp, schedules, warmup_evidence, warmup_results
+from radam.cifar10.live_check import band
 from radam.cifar10.provenance import now
 from radam.numpy import Adam
 
@@ -150,7 +151,7 @@ def live_check(committed, data, runs=SLICE):
         for field, i in itertools.product(("dead", "accuracy"), range(len(live.steps))):
             if not (here or i == last or (field, i) == ("dead", 1)):
                 continue
-            low, high = warmup_results.band([getattr(r, field)[i] for r in seeds])
+            low, high = band([getattr(r, field)[i] for r in seeds])
             comparisons.append(warmup_results.Comparison(
                 f"lr = {lr:g}, warmup {warmup}", BATCH_SIZE, f"{field} at step {live.steps[i]}",
                 getattr(live, field)[i], getattr(same[0], field)[i], low, high))

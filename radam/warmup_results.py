@@ -15,7 +15,7 @@ the code that made the results?" on any machine:
 - on the machine that made them (the same CPU, NumPy and BLAS) training repeats bit for bit, and every live
   value must equal its committed one;
 - another CPU or BLAS sums in another order and the rounding differences grow over the steps, so there each live
-  value must lie within the committed seeds' range for its arm and batch size, widened by :data:`WIDEN` standard
+  value must lie within the committed seeds' range for its arm and batch size, widened by :data:`radam.cifar10.live_check.WIDEN` standard
   deviations of those seeds on each side (the rule of chapter 8's live check, :mod:`radam.cifar10.live_check`).
 
 The file's format, its provenance and this rule are shared with chapter 5's committed dashboard runs
@@ -39,13 +39,12 @@ import numpy as np
 
 import radam
 from radam import mlp, warmup_evidence
+from radam.cifar10.live_check import band
 from radam.cifar10.provenance import cpu, now
 
 FILE = "warmup-evidence.json"
 """The file a results folder holds (not ``results.json``: that name is the CIFAR-10 runner's)."""
 SCHEMA_VERSION = 1
-WIDEN = 3.0
-"""The band's half-width beyond the committed seeds' range on another machine, in standard deviations (ddof=1)."""
 SLICE_SEED = 0
 SLICE_STEPS = 10
 """The slice's seed, and its steps at every batch size but the first (enough for the dead fraction at step 10)."""
@@ -253,15 +252,6 @@ class LiveCheck:
         return text + "".join(f"\n  {c.arm}, {warmup_evidence.batch_label(c.batch_size)}, {c.field}: "
                               f"live {c.live!r}, committed {c.same_seed!r}, band [{c.low:.4g}, {c.high:.4g}]"
                               for c in bad)
-
-
-def band(values, widen=WIDEN):
-    """(low, high): the range of ``values`` widened by ``widen`` standard deviations (ddof=1) on each side."""
-    values = np.asarray(values, dtype=float)
-    if values.size < 2:
-        raise ValueError(f"values must hold at least two seeds to give a spread, got {values.size}")
-    spread = widen * values.std(ddof=1)
-    return float(values.min() - spread), float(values.max() + spread)
 
 
 def live_check(committed, data, arms=None):

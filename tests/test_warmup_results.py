@@ -77,13 +77,6 @@ def test_load_refuses_nan(small, tmp_path):
         wr.load(tmp_path)
 
 
-def test_band_widens_the_range_by_standard_deviations():
-    assert wr.band([1.0, 2.0, 3.0]) == (1.0 - 3.0, 3.0 + 3.0)  # std (ddof=1) = 1
-    assert wr.band([0.5, 0.5]) == (0.5, 0.5)
-    with pytest.raises(ValueError, match="at least two seeds"):
-        wr.band([1.0])
-
-
 def test_live_check_on_the_same_machine_retrains_the_slice_exactly(small):
     data, committed = small
     check = wr.live_check(committed, data)
