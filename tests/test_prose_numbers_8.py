@@ -49,7 +49,7 @@ def test_the_untuned_warmup_the_prose_states():
     steps = NAMED_ARMS["adam-warmup"].warmup_steps
     assert steps == schedules.untuned_warmup_steps(0.999)
     assert number_after(r"linear warmup over $2/(1-\beta_2) =") == pytest.approx(steps)
-    assert number_after("reaches its full rate at step") == pytest.approx(steps)
+    assert "reaches its full rate at step {glue:text}`warmup_full_step:,d`" in PROSE  # design.warmup_end: 2,000
 
 
 def test_the_reference_runs_numbers_the_prose_states():
