@@ -1,7 +1,7 @@
 """Chapter 5's learning-rate / warmup dashboard, trained once and committed, and the slice that re-checks it.
 
 The dashboard (:func:`radam.widgets.chapters_5_7.warmup_dashboard`) shows chapter 5's network trained with Adam
-at every learning rate of :data:`LEARNING_RATES` and every linear-warmup length of :data:`WARMUPS`, seeds 0-2,
+at every learning rate of ``LEARNING_RATES`` and every linear-warmup length of ``WARMUPS``, seeds 0-2,
 300 steps: 108 runs, half a minute on two CPU cores, the longest cell of a chapter that runs at every build.
 ``python -m radam.warmup_curves --out book/results/warmup-evidence`` trains them once (:func:`run`) and writes
 their curves, the dead fraction and the accuracy on all images every :data:`EVERY` steps, to :data:`FILE`, in
@@ -9,7 +9,7 @@ the format of :mod:`radam.warmup_results` (strict JSON: the settings with a dige
 run, the provenance of the command).
 
 Chapter 5 reads them (:func:`book_curves`), draws the dashboard from them, and retrains a **slice**
-(:func:`live_check`): seed :data:`radam.warmup_results.SLICE_SEED` of the runs in :data:`SLICE` (no warmup and
+(:func:`live_check`): seed ``radam.warmup_results.SLICE_SEED`` of the runs in :data:`SLICE` (no warmup and
 the untuned 200-step warmup at lr = 0.03), judged by the rule of :func:`radam.warmup_results.live_check`: every
 point of both curves equal to the committed one on the machine that made the file; elsewhere the points the
 chapter reads within the committed seeds' range widened by :data:`radam.cifar10.live_check.WIDEN` standard
@@ -128,7 +128,7 @@ def book_curves(data, folder=warmup_results.BOOK_FOLDER):
 
 
 def live_check(committed, data, runs=SLICE):
-    """Retrain seed :data:`radam.warmup_results.SLICE_SEED` of ``runs`` ((learning rate, warmup steps) pairs) on
+    """Retrain seed ``radam.warmup_results.SLICE_SEED`` of ``runs`` ((learning rate, warmup steps) pairs) on
     ``data`` and compare its curves with the committed runs: a :class:`radam.warmup_results.LiveCheck`.
 
     On the machine that made the file every point is compared (and must be equal). Elsewhere only the points the

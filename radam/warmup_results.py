@@ -15,8 +15,8 @@ the code that made the results?" on any machine:
 - on the machine that made them (the same CPU, NumPy and BLAS) training repeats bit for bit, and every live
   value must equal its committed one;
 - another CPU or BLAS sums in another order and the rounding differences grow over the steps, so there each live
-  value must lie within the committed seeds' range for its arm and batch size, widened by :data:`radam.cifar10.live_check.WIDEN` standard
-  deviations of those seeds on each side (the rule of chapter 8's live check, :mod:`radam.cifar10.live_check`).
+  value must lie within the committed seeds' range for its arm and batch size, widened by
+  :data:`radam.cifar10.live_check.WIDEN` standard deviations of those seeds on each side (the rule of chapter 8's live check, :mod:`radam.cifar10.live_check`).
 
 The file's format, its provenance and this rule are shared with chapter 5's committed dashboard runs
 (:mod:`radam.warmup_curves`): :func:`read`, :func:`provenance`, :func:`check_data`, :func:`made_here` and
@@ -70,8 +70,8 @@ def machine():
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
         blas = f"{blas['name']} {blas['version']}"
-    except (TypeError, KeyError):  # NumPy before 1.26 prints its configuration only
-        blas = None
+    except (TypeError, KeyError):  # NumPy before 1.26 prints its configuration only: the wheel's own BLAS
+        blas = f"as built with NumPy {np.__version__}"
     return {"cpu": cpu(), "numpy": np.__version__, "blas": blas}
 
 
@@ -255,7 +255,7 @@ class LiveCheck:
 
 
 def live_check(committed, data, arms=None):
-    """Retrain the slice of ``committed`` (seed :data:`SLICE_SEED` of ``arms``, default all) on ``data`` and
+    """Retrain the slice of ``committed`` (seed ``SLICE_SEED`` of ``arms``, default all) on ``data`` and
     compare it with the committed runs: a :class:`LiveCheck`."""
     settings = committed.settings
     check_data(settings, data)

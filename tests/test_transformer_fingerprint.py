@@ -64,6 +64,15 @@ def test_changed_initial_weights_are_named(content, monkeypatch):
     assert fingerprint.stale_parts(content) == ["the initial weights of seed 1 changed"]
 
 
+def test_initial_weights_drawn_by_another_keras_are_not_a_change(content, monkeypatch):
+    original = model.initial_weights
+    monkeypatch.setattr(model, "initial_weights", lambda seed, *a, **k: [w + 1e-3 for w in original(seed, *a, **k)])
+    other = {**content, "provenance": [{"versions": {"keras": "3.0.0-another"}}]}
+    assert fingerprint.stale_parts(other) == []
+    assert fingerprint.stale_parts(content) == ["the initial weights of seed 0 changed",
+                                                "the initial weights of seed 1 changed"]
+
+
 def test_a_changed_update_rule_is_named_for_every_arm_it_touches(content, monkeypatch):
     original = arms.make_optimizer
 

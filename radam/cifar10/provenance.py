@@ -88,7 +88,7 @@ def provenance(command, started, finished, wall_time_s, sources=NUMBER_SOURCES):
     """One invocation of the runner: command, commit, versions, machine and times (ISO 8601 UTC).
 
     ``uncommitted_changes`` says whether any of ``sources`` (paths relative to the checkout: the files whose code
-    determines the numbers, by default the CIFAR-10 experiment's :data:`NUMBER_SOURCES`) differed from the commit.
+    determines the numbers, by default the CIFAR-10 experiment's ``NUMBER_SOURCES``) differed from the commit.
     """
     import keras
     import tensorflow as tf

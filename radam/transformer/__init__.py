@@ -27,5 +27,5 @@ architecture where Adam without warmup is known to fail (Xiong et al., 2020; Liu
 - :mod:`~radam.transformer.figures`: held-out accuracy and the size of the first updates, one colour per arm.
 - ``python -m radam.transformer --out DIR``: trains the arms x seeds into DIR, resumes there, records the
   provenance (:mod:`radam.cifar10.provenance`, with the thread settings), refuses to resume a folder this code
-  would not reproduce, and uses :mod:`radam.cifar10.store`'s lock and atomic writes.
+  would not reproduce, and uses ``radam.cifar10.store``'s lock and atomic writes.
 """

@@ -21,7 +21,7 @@ ARMS = {
     "Adam, exact early gradients": "Adam on the whole training set's gradient for the first 2 / (1 - beta_2) "
     "steps, then on minibatches (no gradient noise where psi_t is estimated from few gradients)",
 }
-"""The arms, by name: what each changes against plain Adam."""
+"""Each arm's name and what it changes against plain Adam."""
 
 
 class PrimedAdam(keras.optimizers.Optimizer):

@@ -19,7 +19,7 @@ from radam.schedules import untuned_warmup_steps
 from radam.transformer import arms, model, results, task
 
 ENDPOINT_EVALUATIONS = 5
-"""The endpoint: the mean held-out token accuracy over the last five evaluations of a run."""
+"""The endpoint is the mean held-out token accuracy over this many last evaluations of a run."""
 SECOND_MOMENT_BATCHES = 50
 """How many minibatches (a generator of their own) estimate E[g^2] at the initial weights for "Adam, v known"."""
 

@@ -1,6 +1,6 @@
 """Chapter 5's live slice of the committed Transformer results: the start of two runs retrained at every build.
 
-The slice retrains the first :data:`SLICE_STEPS` steps of arms :data:`SLICE_ARMS`, seed :data:`SLICE_SEED`
+The slice retrains the first :data:`SLICE_STEPS` steps of arms :data:`SLICE_ARMS`, seed ``SLICE_SEED``
 (the same initial weights and minibatches as the committed runs, :func:`radam.transformer.experiment.run` with
 ``stop``) and compares each evaluation's :data:`METRICS` with the committed records, by the rule of chapter 8's
 live check (:func:`radam.cifar10.live_check.judge`):
@@ -21,14 +21,14 @@ from radam.cifar10 import live_check
 from radam.cifar10.provenance import cpu
 
 SLICE_ARMS = ("Adam", "Adam + warmup")
-"""The arms the slice retrains: the failure and its cure."""
+"""The arms the slice retrains, the failure and its cure."""
 SLICE_SEED = 0
 SLICE_STEPS = 60
 """The slice's seed, and how many steps it retrains from the first (three evaluations at eval_every = 20)."""
 METRICS = ("eval_loss", "eval_accuracy", "train_loss", "update_rms")
-"""The values of each evaluation that the slice compares: the held-out loss and token accuracy, the mean
-minibatch loss since the last evaluation, and the RMS update over the base rate at the evaluation's step (the
-most sensitive to the rate and beta_2: a halved rate lands outside the seeds' spread on it alone)."""
+"""The values of each evaluation that the slice compares (the held-out loss and token accuracy, the mean
+minibatch loss since the last evaluation, and the RMS update over the base rate at the evaluation's step, the
+most sensitive to the rate and beta_2, on which alone a halved rate lands outside the seeds' spread)."""
 
 
 def _evaluations(run, steps):
@@ -42,7 +42,7 @@ def _evaluations(run, steps):
                         "update_rms": run["update_rms"][step - 1]})
     return out
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS")
-"""The environment variables that change how TensorFlow sums on one machine (unset: TensorFlow's defaults)."""
+"""The environment variables that change how TensorFlow sums on one machine (when unset, TensorFlow's defaults)."""
 
 
 def thread_settings(environ=None):
@@ -69,7 +69,7 @@ def committed(content, steps=SLICE_STEPS):
 
 def unsliceable(content):
     """Why ``content`` cannot be checked by the slice yet (a sentence), or None: every arm of :data:`SLICE_ARMS`
-    needs a committed run of seed :data:`SLICE_SEED` and at least one other seed (the spread it is judged by)."""
+    needs a committed run of seed ``SLICE_SEED`` and at least one other seed (the spread it is judged by)."""
     for arm in SLICE_ARMS:
         seeds = {run["seed"] for run in content["runs"] if run["arm"] == arm}
         if SLICE_SEED not in seeds or len(seeds) < 2:
@@ -99,7 +99,7 @@ def identity_due(content, environ=None):
 
 
 def train_slice(content, changes=(), steps=SLICE_STEPS):
-    """Retrain the slice of ``content``: one record per arm of :data:`SLICE_ARMS` (seed :data:`SLICE_SEED`, the
+    """Retrain the slice of ``content``: one record per arm of :data:`SLICE_ARMS` (seed ``SLICE_SEED``, the
     first ``steps`` steps). ``changes`` ((field, value) pairs) replace fields of the results' settings: a
     check of the check, e.g. (("learning_rate", 0.02),) must land outside the committed spread."""
     from radam.transformer.experiment import Settings, run

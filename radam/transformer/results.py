@@ -136,7 +136,7 @@ def chosen_setting(grid, vocab):
 def book_folder(name, file, folder="results"):
     """The folder that holds the book's committed ``name/file``: ``folder/name`` in a checkout of the book (its
     build); where ``folder`` does not exist (a chapter opened alone, as in Colab), a temporary folder with the
-    file downloaded from the book's published results (:data:`radam.cifar10.results.BOOK_RESULTS_URL`).
+    file downloaded from the book's published results (``radam.cifar10.results.BOOK_RESULTS_URL``).
     Raises FileNotFoundError when the file is in neither place."""
     local = os.path.join(folder, name)
     if os.path.exists(os.path.join(local, file)):
