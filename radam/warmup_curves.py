@@ -32,12 +32,17 @@ from radam.numpy import Adam
 FILE = "warmup-dashboard.json"
 """The file the dashboard's runs are in (in the folder of :data:`radam.warmup_results.FILE`)."""
 LEARNING_RATES = (0.003, 0.01, 0.015, 0.02, 0.03, 0.1)
+"""The dashboard's learning rates."""
 WARMUPS = (0, 10, 20, 50, 100, 200)
+"""The dashboard's linear-warmup lengths in steps (0 for none)."""
 SEEDS = (0, 1, 2)
+"""The seeds of every cell of the grid."""
 STEPS = 300
-EVERY, BATCH_SIZE = 20, 64
-"""The dashboard's grid (learning rates, linear-warmup lengths with 0 for none, seeds, steps per run), the steps
-between the points of a curve, and the batch size."""
+"""The steps of every run."""
+EVERY = 20
+"""The steps between the points of a curve."""
+BATCH_SIZE = 64
+"""The batch size of every run."""
 SLICE = ((0.03, 0), (0.03, 200))
 """(learning rate, warmup steps) of the runs that :func:`live_check` retrains."""
 NUMBER_SOURCES = ("radam/mlp.py", "radam/warmup_curves.py", "radam/warmup_evidence.py", "radam/numpy.py",

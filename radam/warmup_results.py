@@ -43,11 +43,12 @@ from radam.cifar10.live_check import band
 from radam.cifar10.provenance import cpu, now
 
 FILE = "warmup-evidence.json"
-"""The file a results folder holds (not ``results.json``: that name is the CIFAR-10 runner's)."""
+"""The file a results folder holds, not ``results.json`` (that name is the CIFAR-10 runner's)."""
 SCHEMA_VERSION = 1
 SLICE_SEED = 0
+"""The seed of the runs the slice retrains."""
 SLICE_STEPS = 10
-"""The slice's seed, and its steps at every batch size but the first (enough for the dead fraction at step 10)."""
+"""The slice's steps at every batch size but the first (enough for the dead fraction at step 10)."""
 FIELDS = ("dead_at_10", "accuracy", "first_update")
 """The measured fields of a :class:`radam.warmup_evidence.Result`."""
 NUMBER_SOURCES = ("radam/mlp.py", "radam/warmup_evidence.py", "radam/numpy.py", "radam/schedules.py",

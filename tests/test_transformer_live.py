@@ -50,6 +50,25 @@ def test_the_slice_needs_seed_0_and_another_seed_of_each_arm():
         "committed seeds of that arm, but the results hold 1 seed(s) of it, not seed 0.")
 
 
+def test_the_slice_is_skipped_where_keras_draws_other_initial_weights():
+    import keras
+
+    from radam.cifar10.provenance import digest
+    from radam.transformer import model
+    from radam.transformer.experiment import Settings
+
+    content = hand_made([{"versions": {"keras": "3.0.0-another"}}])
+    settings = Settings()
+    drawn = digest(model.initial_weights(0, settings.vocab, settings.length, **settings.sizes()))
+    content["fingerprint"] = {"initial_weights": {"0": drawn}}
+    assert live.unsliceable(content) is None  # the same weights: the slice is due
+    content["fingerprint"] = {"initial_weights": {"0": "0123456789abcdef"}}
+    assert live.unsliceable(content) == (
+        f"The live slice was skipped: Keras {keras.__version__} draws other initial weights for seed 0 than the "
+        "Keras that made the results (3.0.0-another), so the slice would be another run, not the committed one "
+        "moved by rounding.")
+
+
 def test_identical_within_and_outside():
     elsewhere = dict(made_here(), cpu="another CPU")
     for entries, due in (([made_here()], True), ([elsewhere], False), ([], False)):

@@ -23,8 +23,9 @@ from radam.cifar10.provenance import cpu
 SLICE_ARMS = ("Adam", "Adam + warmup")
 """The arms the slice retrains, the failure and its cure."""
 SLICE_SEED = 0
+"""The seed of the runs the slice retrains."""
 SLICE_STEPS = 60
-"""The slice's seed, and how many steps it retrains from the first (three evaluations at eval_every = 20)."""
+"""How many steps the slice retrains from the first (three evaluations at eval_every = 20)."""
 METRICS = ("eval_loss", "eval_accuracy", "train_loss", "update_rms")
 """The values of each evaluation that the slice compares (the held-out loss and token accuracy, the mean
 minibatch loss since the last evaluation, and the RMS update over the base rate at the evaluation's step, the
@@ -68,14 +69,32 @@ def committed(content, steps=SLICE_STEPS):
 
 
 def unsliceable(content):
-    """Why ``content`` cannot be checked by the slice yet (a sentence), or None: every arm of :data:`SLICE_ARMS`
-    needs a committed run of seed ``SLICE_SEED`` and at least one other seed (the spread it is judged by)."""
+    """Why ``content`` cannot be checked by the slice here (a sentence), or None: every arm of :data:`SLICE_ARMS`
+    needs a committed run of seed ``SLICE_SEED`` and at least one other seed (the spread it is judged by), and
+    this Keras must draw that seed's initial weights as the committed runs' did. The slice is seed 0 again,
+    moved only by rounding; under a Keras that initialises differently (3.10 and 3.13 do) it would be another
+    run altogether, with nothing to be judged against (the fingerprint's other parts are checked by the tests
+    all the same)."""
+    from radam.cifar10.provenance import digest
+    from radam.transformer import model
+    from radam.transformer.experiment import Settings
+
     for arm in SLICE_ARMS:
         seeds = {run["seed"] for run in content["runs"] if run["arm"] == arm}
         if SLICE_SEED not in seeds or len(seeds) < 2:
             return (f"The live slice was skipped: it retrains {arm}, seed {SLICE_SEED}, and judges it against at "
                     f"least two committed seeds of that arm, but the results hold {len(seeds)} seed(s) of it"
                     f"{'' if SLICE_SEED in seeds or not seeds else f', not seed {SLICE_SEED}'}.")
+    stored = (content.get("fingerprint") or {}).get("initial_weights", {}).get(str(SLICE_SEED))
+    settings = Settings(**content["settings"])
+    drawn = digest(model.initial_weights(SLICE_SEED, settings.vocab, settings.length, **settings.sizes()))
+    if stored is not None and drawn != stored:
+        import keras
+
+        made = sorted({entry.get("versions", {}).get("keras", "?") for entry in content.get("provenance", [])})
+        return (f"The live slice was skipped: Keras {keras.__version__} draws other initial weights for seed "
+                f"{SLICE_SEED} than the Keras that made the results ({', '.join(made)}), so the slice would be "
+                "another run, not the committed one moved by rounding.")
     return None
 
 
