@@ -11,6 +11,8 @@ from cifar10_files import random_images, without_times
 from radam import cifar10
 from radam.cifar10 import Results, get_arm, pipeline
 
+pytest.importorskip("keras", reason="the runner trains with Keras")
+
 SEED = 3  # not 0: a record that carries a default seed, or another run's, shows
 EPOCHS = 2
 BATCH = 32
