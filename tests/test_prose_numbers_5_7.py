@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.source_tree  # every test here reads the chapters, which the wheel does not ship
+
 BOOK = Path(__file__).resolve().parents[1] / "book"
 CHAPTERS = ["05_variance_and_warmup.ipynb", "06_radam.ipynb", "07_radam_in_keras.ipynb"]
 
@@ -124,7 +126,6 @@ def v_known_first_steps(batch_size, epsilon=0.0):
     return np.abs(g) / (np.sqrt(0.99 * v_0 + 0.01 * g**2) + epsilon)
 
 
-@pytest.mark.source_tree
 def test_the_v_known_sentence_holds_for_the_chapters_network():
     # chapter 5 says that Adam with v known does not step +-lr: (epsilon aside) more than lr where g_1^2 > E[g^2],
     # up to lr / sqrt(1 - beta_2), less elsewhere, and lr at full batch; it glues the median, the share above lr
