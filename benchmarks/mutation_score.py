@@ -12,7 +12,8 @@ For each module it copies radam/ and tests/ into a temporary folder, writes mutm
 and prints the module's score, the time it took, and every surviving mutant with its diff, less those listed
 as equivalent in benchmarks/equivalent_mutants.txt (one per line: the mutant's name, then a one-line reason).
 The score is killed / (all mutants - equivalent ones); mutants that no selected test reaches count as survivors.
-Of radam/cifar10/analysis.py only the verdict code is scored (Comparison, compare, compare_at_rates, sweep_verdict).
+Of radam/cifar10/analysis.py only the verdict code is scored (the paired endpoints: endpoint_sweep, paired_at_rates,
+epoch_to_epoch_change; the older seed-range rule: Comparison, compare, compare_at_rates, sweep_verdict).
 
 radam.keras is tested through mutmut's fork server without warm-up (see TENSORFLOW): each mutant's process
 imports TensorFlow afresh, some 6 CPU seconds, and its tests train small models, so the module's 565 mutants
@@ -62,6 +63,8 @@ MODULES = {  # name: (the file mutated, the fast test files that cover it)
     "schedules": ("radam/schedules.py", ["tests/test_schedules.py", "tests/test_numpy.py"]),
     "stats": ("radam/cifar10/stats.py", ["tests/test_stats.py", "tests/test_cifar10_analysis.py"]),
     "analysis": ("radam/cifar10/analysis.py", ["tests/test_cifar10_analysis.py", "tests/test_stats.py"]),
+    "questions": ("radam/cifar10/questions.py", ["tests/test_cifar10_questions.py"]),
+    "design": ("radam/cifar10/design.py", ["tests/test_cifar10_design.py"]),
     "variants": ("radam/variants.py", ["tests/test_variants.py", "tests/test_numpy.py"]),
     "numpy": ("radam/numpy.py", ["tests/test_numpy.py", "tests/test_optimizer_properties.py"]),
     "keras": ("radam/keras.py", ["tests/test_keras.py", "tests/test_keras_hardening.py",
@@ -76,7 +79,9 @@ SAMPLE = {"keras": 40}
 """Mutants scored per module by default, a seeded random sample (see ``--sample``): every mutant of radam.keras
 imports TensorFlow anew and runs model.fit-sized tests (see the timings above)."""
 FUNCTIONS = {  # the modules scored on some of their functions only: a pattern of mutant names
-    "analysis": re.compile(r"Comparison|_comparison|x_compare|sweep_verdict"),  # the verdict code
+    # the verdict code: the paired endpoints chapter 8 decides with, and the older seed-range rule
+    "analysis": re.compile(r"Comparison|_comparison|x_compare|sweep_verdict|x_endpoint_sweep|x_paired_at_rates"
+                           r"|x_epoch_to_epoch_change"),
 }
 DETECTED = ("killed", "timeout", "segfault")
 """mutmut's statuses of a mutant the tests detect: a test failed, or the tests did not finish (an endless loop)."""

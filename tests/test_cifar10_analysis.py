@@ -1,5 +1,7 @@
 """radam.cifar10.analysis: complete runs only, verdicts against the seed spread, sweeps."""
 
+import math
+
 import pytest
 
 from radam.cifar10 import Arm, Results, analysis
@@ -221,3 +223,37 @@ def test_the_epoch_to_epoch_change_is_the_mean_jump_of_each_complete_run():
     assert analysis.epoch_to_epoch_change(r, "b") == {}
     with pytest.raises(ValueError, match=r"first_epoch must be in \[2, 6\] .*got 1"):
         analysis.epoch_to_epoch_change(r, "a", first_epoch=1)
+
+
+def test_the_endpoint_sweep_counts_only_runs_of_the_planned_length():
+    """A run is complete at the settings' epochs (6 here), not at the longest run present; an arm without a
+    suffix sits at its own learning rate."""
+    r = curves_results({"adam-lr0.01": {s: (lambda e: 0.5) for s in range(3)}, "adam": {0: lambda e: 0.6}})
+    r.records = [x for x in r.records if not (x["arm"] == "adam-lr0.01" and x["seed"] == 2 and x["epoch"] == 6)]
+    assert analysis.endpoint_sweep([r], ["adam"]) == {"adam": {1e-3: {0: 0.6}, 0.01: {0: 0.5, 1: 0.5}}}
+    r.records = [x for x in r.records if x["epoch"] < 6]  # every run one epoch short: none counts
+    assert analysis.endpoint_sweep([r], ["adam"]) == {"adam": {}}
+
+
+def test_rates_pair_only_to_a_relative_millionth():
+    """1e-4 pairs with 1.0000005e-4 (5e-7 apart), not with 1.000005e-4 (5e-6) nor 1.00005e-4 (5e-5, which an
+    absolute tolerance of 1e-8 would let through)."""
+    seeds = {0: 0.5, 1: 0.6}
+    for other, pairs in ((1.0000005e-4, True), (1.000005e-4, False), (1.00005e-4, False)):
+        sweep = {"radam": {1e-4: seeds}, "adam": {other: seeds}}
+        assert list(analysis.paired_at_rates(sweep, "radam", "adam")) == ([1e-4] if pairs else [])
+
+
+def test_the_epoch_to_epoch_change_from_its_default_first_epoch_to_the_last():
+    """By default every change from epoch 1 to 2 on; first_epoch may be the last epoch (one change); a run
+    without its first or its next-to-last epoch is incomplete; a diverged value (None) gives NaN."""
+    r = curves_results({"a": {0: lambda e: 0.1 if e == 1 else 0.5 + 0.01 * e, 1: lambda e: 0.5}})
+    assert analysis.epoch_to_epoch_change(r, "a") == pytest.approx({0: (0.42 + 4 * 0.01) / 5, 1: 0.0})
+    assert analysis.epoch_to_epoch_change(r, "a", first_epoch=6) == pytest.approx({0: 0.01, 1: 0.0})
+    for missing in (1, 5):
+        cut = curves_results({"a": {0: lambda e: 0.5}})
+        cut.records = [x for x in cut.records if x["epoch"] != missing]
+        assert analysis.epoch_to_epoch_change(cut, "a") == {}
+    diverged = curves_results({"a": {0: lambda e: 0.5}})
+    diverged.records[3]["val_accuracy"] = None
+    assert math.isnan(analysis.epoch_to_epoch_change(diverged, "a")[0])

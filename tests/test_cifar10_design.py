@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from radam import theory
 from radam.cifar10 import NAMED_ARMS, design
 from radam.cifar10.arms import Arm
 
@@ -33,6 +34,14 @@ def test_radam_is_past_its_warmup_where_r_t_reaches_0_9(beta_2, expected):
     assert r_t(expected - 1, beta_2) < 0.9 <= r_t(expected, beta_2)
 
 
+@pytest.mark.parametrize("beta_2, step", [(0.99, 6), (0.99, 277), (0.999, 128), (0.999, 129), (0.95, 60)])
+def test_the_warmup_is_over_where_the_multiplier_reaches_the_level_exactly(monkeypatch, beta_2, step):
+    """At a level a_t takes exactly (the search windows' edges: 64, 128, ... included), that step is the end."""
+    level = float(theory.radam_multiplier(np.array([step]), beta_2)[0])
+    monkeypatch.setattr(design, "WARMUP_OVER", level)
+    assert design.warmup_end(Arm("r", "radam", beta_2=beta_2)) == step
+
+
 def test_linear_warmups_end_at_their_full_rate():
     assert design.warmup_end(NAMED_ARMS["adam"]) == design.warmup_end(NAMED_ARMS["sgd"]) == 1
     assert design.warmup_end(NAMED_ARMS["adam-warmup"]) == 2000  # 2 / (1 - 0.999)
@@ -47,6 +56,7 @@ def test_the_fraction_past_every_warmup():
     assert design.past_warmups(arms, 2737) == (2737, 1 / 2737)
     assert design.past_warmups(arms, 100) == (2737, 0.0)
     assert design.past_warmups([NAMED_ARMS["adam"]], 10) == (1, 1.0)
+    assert design.past_warmups([NAMED_ARMS["adam"]], 1) == (1, 1.0)
 
 
 @pytest.mark.parametrize("steps, message", [(0, "steps must be a whole number >= 1, got 0"),
@@ -57,7 +67,7 @@ def test_a_run_without_steps_is_refused(steps, message):
 
 
 def test_no_arms_are_refused():
-    with pytest.raises(ValueError, match="arms must hold at least one arm"):
+    with pytest.raises(ValueError, match="^arms must hold at least one arm, got none$"):
         design.past_warmups([], 10)
 
 
@@ -87,6 +97,8 @@ def test_the_blog_schedules_rectified_share():
 
     for arm, steps in ((blog, 78_200), (blog, 5680), (blog.scaled(86), 2838)):
         assert design.rectified_share(arm, steps) == pytest.approx(share(arm, steps), rel=1e-9)
+    constant = Arm("r", "radam", learning_rate=3e-3, beta_2=0.99)  # a constant rate: its summed fraction
+    assert design.rectified_share(constant, 1065) == pytest.approx(design.summed_rate_fraction(constant, 1065))
     assert round(design.rectified_share(blog, 78_200), 2) == 0.80
     assert round(design.rectified_share(blog.scaled(86), 2838), 2) == 0.33
     with pytest.raises(ValueError, match="rectified_share needs a RAdam arm, got 'adam-blog'"):

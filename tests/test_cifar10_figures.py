@@ -61,3 +61,51 @@ def test_the_sweep_figure_draws_mean_band_and_best_per_arm_on_a_log_axis():
     assert ax.get_xscale() == "log" and ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     assert ax.lines[-1].get_ydata()[0] == pytest.approx(0.1)
     matplotlib.pyplot.close(ax.figure)
+    endpoints = figures.sweep(final, None, cifar10.NAMED_ARMS, ylabel="endpoint").axes[0]
+    assert [t.get_text() for t in endpoints.get_legend().get_texts()] == [
+        "adam (2+ seeds)", "radam (2+ seeds)", "chance (1 in 10)"]
+    assert endpoints.get_ylabel() == "endpoint" and "endpoint" in endpoints.get_title()
+    matplotlib.pyplot.close(endpoints.figure)
+
+
+def test_the_verdict_figure_draws_each_seed_the_mean_and_its_interval_in_arm_as_colour():
+    from radam.cifar10 import figures, stats
+
+    first = stats.paired("radam", "adam", {0: 0.60, 1: 0.62, 2: 0.63}, {0: 0.58, 1: 0.60, 2: 0.64})
+    second = stats.paired("adam-warmup", "adam", {0: 0.6, 1: 0.62}, {0: 0.5, 1: 0.55})
+    ax = figures.verdicts([first, second], cifar10.NAMED_ARMS, xlabel="difference").axes[0]
+    rows = {t.get_text(): y for t, y in zip(ax.get_yticklabels(), ax.get_yticks())}
+    assert rows == {"radam - adam": 1, "adam-warmup - adam": 0}  # the first on top
+    dots = [line for line in ax.lines if line.get_marker() == "o" and len(line.get_xdata())]
+    np.testing.assert_allclose(dots[0].get_xdata(), [0.02, 0.02, -0.01])
+    np.testing.assert_allclose(dots[1].get_xdata(), [0.1, 0.07])
+    assert dots[0].get_color() == figures.arm_style(cifar10.NAMED_ARMS["radam"])["color"]
+    assert dots[1].get_color() == figures.arm_style(cifar10.NAMED_ARMS["adam-warmup"])["color"]
+    bar = ax.containers[0]  # the first row's error bar: from the interval's low to its high end
+    segment = bar.lines[2][0].get_segments()[0]
+    np.testing.assert_allclose(sorted(segment[:, 0]), first.interval)
+    assert bar.lines[0].get_ydata()[0] == 1 and ax.containers[1].lines[0].get_ydata()[0] == 0
+    assert ax.get_xlabel() == "difference" and ax.get_title()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["one seed", "mean, 95% interval"]
+    matplotlib.pyplot.close(ax.figure)
+
+
+def test_the_rate_figure_draws_a_line_per_comparison_with_its_intervals():
+    from radam.cifar10 import figures, stats
+
+    d = {lr: stats.paired("radam", "adam", {0: 0.5 + k, 1: 0.6 + k}, {0: 0.5, 1: 0.5}) for k, lr in
+         enumerate([1e-4, 1e-3, 1e-2])}
+    control = {1e-3: stats.paired("radam", "adam", {0: 0.5, 1: 0.5}, {0: 0.4, 1: 0.5})}
+    ax = figures.paired_by_rate([("radam - adam", cifar10.NAMED_ARMS["radam"], d, "-"),
+                                 ("radam - control", cifar10.NAMED_ARMS["radam"], control, "--"),
+                                 ("empty", cifar10.NAMED_ARMS["adam"], {}, "-")]).axes[0]
+    first, second = ax.containers
+    np.testing.assert_allclose(first.lines[0].get_ydata(), [0.05, 1.05, 2.05])
+    np.testing.assert_allclose(first.lines[0].get_xdata(), np.array([1e-4, 1e-3, 1e-2]) / 1.07)  # set apart
+    np.testing.assert_allclose(second.lines[0].get_xdata(), [1e-3])
+    low, high = sorted(first.lines[2][0].get_segments()[1][:, 1])
+    assert (low, high) == pytest.approx(d[1e-3].interval)
+    assert second.lines[0].get_linestyle() == "--"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["radam - adam", "radam - control"]
+    assert ax.get_xscale() == "log" and ax.get_title() and ax.get_xlabel() == "base learning rate lr"
+    matplotlib.pyplot.close(ax.figure)

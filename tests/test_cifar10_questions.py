@@ -36,6 +36,27 @@ def test_a_question_is_the_paired_difference_of_the_validation_endpoints():
                                         0.13 / 3 + 4.302652729911275 * sd / math.sqrt(3)))
 
 
+def test_a_question_reads_the_metric_asked_for():
+    r = make({"radam": {0: flat(0.60, 0.70), 1: flat(0.62, 0.75)}, "adam": {0: flat(0.60, 0.69), 1: flat(0.60, 0.70)}})
+    d = questions.answer(r, questions.Question("radam", "adam", "x"), metric="test_accuracy")
+    assert d.differences == pytest.approx((0.01, 0.05))
+
+
+def test_a_run_still_training_is_left_out():
+    """The endpoint is the last five of the run's planned epochs (the settings' 6), not of the epochs a run has
+    reached: seed 1 of adam stopped after epoch 5 and is not paired; with no complete run, no answer."""
+    r = make({"radam": {0: flat(0.60), 1: flat(0.62), 2: flat(0.64)},
+              "adam": {0: flat(0.55), 1: flat(0.57), 2: flat(0.58)}})
+    r = type(r)(r.arms, r.settings, [x for x in r.records if (x["arm"], x["seed"], x["epoch"]) != ("adam", 1, 6)])
+    assert questions.answer(r, questions.Question("radam", "adam", "x")).seeds == (0, 2)
+    for short in ({"radam"}, {"adam"}, {"radam", "adam"}):  # either arm's runs, or both, one epoch short
+        cut = type(r)(r.arms, r.settings, [x for x in r.records if x["epoch"] < 6 or x["arm"] not in short])
+        with pytest.raises(ValueError, match="share \\[\\]"):
+            questions.answer(cut, questions.Question("radam", "adam", "x"))
+    with pytest.raises(ValueError, match="^the results hold no complete run of 'adam'$"):
+        questions.final_test_accuracy(cut, "adam")
+
+
 def test_the_questions_name_arms_that_the_runner_knows():
     from radam.cifar10 import NAMED_ARMS
 
@@ -55,6 +76,7 @@ def test_the_rate_is_chosen_on_validation_never_on_test():
     r = make({"sgd-lr0.01": {100: flat(0.50, 0.50)}, "sgd-lr0.03": {100: flat(0.56, 0.52)},
               "sgd-lr0.1": {100: flat(0.54, 0.60)}})
     assert questions.chosen_rate(r, "sgd") == (0.03, pytest.approx(0.56))
+    assert questions.chosen_rate(r, "sgd", metric="test_accuracy") == (0.1, pytest.approx(0.60))  # what not to do
     with pytest.raises(ValueError, match="no complete run of 'adam'"):
         questions.chosen_rate(r, "adam")
 
@@ -63,7 +85,17 @@ def test_steadiness_pairs_the_mean_jumps():
     zig = {s: (lambda e, w, s=s: 0.5 + (0.02 + 0.01 * s) * (e % 2)) for s in range(3)}
     smooth = {s: (lambda e, w, s=s: 0.5 + 0.01 * e) for s in range(3)}
     d = questions.steadiness(make({"radam-blog": smooth, "adam": zig}), questions.QUESTIONS[0], first_epoch=2)
+    assert (d.a, d.b) == ("radam-blog", "adam")
     assert d.differences == pytest.approx((0.01 - 0.02, 0.01 - 0.03, 0.01 - 0.04))
+    # The changes into epochs 4-6 only: adam's values jump ten times more up to epoch 2; its test values five times.
+    early = {s: (lambda e, w, s=s: 0.5 + (0.02 + 0.01 * s) * (e % 2) * (10 if e < 3 else 1)
+                 * (5 if w == "test" else 1)) for s in range(3)}
+    steep_start = {s: (lambda e, w: 0.5 + 0.01 * e + (0.3 if e > 1 else 0.0)) for s in range(3)}
+    r = make({"radam-blog": steep_start, "adam": early})
+    late = questions.steadiness(r, questions.QUESTIONS[0], first_epoch=4)
+    assert late.differences == pytest.approx((0.01 - 0.02, 0.01 - 0.03, 0.01 - 0.04))
+    tested = questions.steadiness(r, questions.QUESTIONS[0], first_epoch=4, metric="test_accuracy")
+    assert tested.differences == pytest.approx((0.01 - 0.1, 0.01 - 0.15, 0.01 - 0.2))
 
 
 def test_the_final_test_number_carries_its_binomial_error():

@@ -60,7 +60,7 @@ def multipliers(arm, steps):
     """lr_t times what multiplies it in the arm's update, at the steps 1 to ``steps``: lr_t a_t for RAdam (0
     where it takes no adaptive step), lr_t for Adam and SGD."""
     t = np.arange(1, steps + 1)
-    rate = np.broadcast_to(np.asarray(arm.lr_at(t), dtype=float), t.shape)
+    rate = np.broadcast_to(arm.lr_at(t), t.shape)
     if arm.optimizer == "radam":
         return rate * theory.radam_multiplier(t, arm.beta_2)
     return rate

@@ -38,11 +38,12 @@ def curves(results, metric="val_accuracy", ax=None, title=None):
     return ax.figure
 
 
-def sweep(sweep_final, sweep_best, arms, ax=None, title=None):
+def sweep(sweep_final, sweep_best, arms, ax=None, title=None, ylabel="validation accuracy"):
     """Final (solid) and best (dotted) validation accuracy against the base learning rate, one line per arm
     with the seed range as a band, on a log axis. ``sweep_*`` as :func:`radam.cifar10.analysis.learning_rate_sweep`
-    returns them; ``arms`` maps base names to Arms (for the colours). A grey line marks chance, one class in
-    ten: a run that stopped learning ends there."""
+    returns them (``sweep_final`` may be an endpoint sweep, :func:`radam.cifar10.analysis.endpoint_sweep`, and
+    ``sweep_best`` None: no dotted lines); ``arms`` maps base names to Arms (for the colours). A grey line marks
+    chance, one class in ten: a run that stopped learning ends there."""
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 5.2), layout="constrained")
     for base, rates in sweep_final.items():
@@ -54,12 +55,63 @@ def sweep(sweep_final, sweep_best, arms, ax=None, title=None):
         seeds = min(len(v) for v in values)
         ax.plot(lr, [v.mean() for v in values], marker="o", color=style["color"], label=f"{base} ({seeds}+ seeds)")
         ax.fill_between(lr, [v.min() for v in values], [v.max() for v in values], color=style["color"], alpha=0.15)
-        best = [np.mean(list(s.values())) for s in sweep_best[base].values()]
-        ax.plot(list(sweep_best[base]), best, linestyle=":", marker=".", color=style["color"], label=f"{base}: best epoch")
+        if sweep_best is not None:
+            best = [np.mean(list(s.values())) for s in sweep_best[base].values()]
+            ax.plot(list(sweep_best[base]), best, linestyle=":", marker=".", color=style["color"],
+                    label=f"{base}: best epoch")
     ax.axhline(1 / len(CLASS_NAMES), color="0.55", linewidth=0.8, linestyle="--",
                label=f"chance (1 in {len(CLASS_NAMES)})")
     ax.set_xscale("log")
-    plotting.finish(ax, title or "Validation accuracy at the last (solid) and best (dotted) epoch",
-                    "base learning rate lr", "validation accuracy")
+    default = "Validation accuracy at the last (solid) and best (dotted) epoch" if sweep_best is not None else (
+        "The endpoint at each learning rate (mean over seeds; band: lowest to highest seed)")
+    plotting.finish(ax, title or default, "base learning rate lr", ylabel)
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4)  # an arm a column
+    return ax.figure
+
+
+def verdicts(answers, arms, ax=None, title=None, xlabel="paired difference in the endpoint (a minus b)"):
+    """A row per paired difference (a :class:`radam.cifar10.stats.PairedDifference`, top to bottom in the order
+    given): each seed's difference as a dot, the mean and its confidence interval as a bar, in the colour of arm
+    ``a`` (``arms`` maps arm names to Arms); a line at zero. A bar that crosses the line is no verdict."""
+    answers = list(answers)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(plotting.CONTENT_WIDTH, 0.55 * len(answers) + 1.9), layout="constrained")
+    rows = np.arange(len(answers))[::-1]
+    for row, d in zip(rows, answers):
+        color = arm_style(arms[d.a])["color"]
+        ax.plot(d.differences, np.full(d.n, row + 0.18), linestyle="none", marker="o", markersize=4, alpha=0.55,
+                color=color)
+        low, high = d.interval
+        ax.errorbar(d.mean, row, xerr=[[d.mean - low], [high - d.mean]], fmt="s", color=color, capsize=4,
+                    markersize=6, linewidth=2)
+    ax.axvline(0.0, color="0.4", linewidth=0.9)
+    ax.set_yticks(rows, [f"{d.a} - {d.b}" for d in answers])
+    ax.set_ylim(-0.7, len(answers) - 0.3)
+    confidence = answers[0].confidence if answers else 0.95
+    ax.plot([], [], linestyle="none", marker="o", color="0.3", alpha=0.55, label="one seed")
+    ax.errorbar([], [], xerr=[], fmt="s", color="0.3", capsize=4, label=f"mean, {confidence:.0%} interval")
+    plotting.finish(ax, title or "Paired differences over seeds", xlabel, "")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+    return ax.figure
+
+
+def paired_by_rate(lines, ax=None, title=None, ylabel="paired difference in the endpoint"):
+    """The mean paired difference against the learning rate, with its confidence interval as an error bar, a
+    line per comparison: ``lines`` holds (label, Arm, {rate: PairedDifference}, linestyle), the colour being
+    that Arm's. The lines' points are set apart by a few percent in rate so that their bars do not overlap."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(plotting.CONTENT_WIDTH, 4.6), layout="constrained")
+    for k, (label, arm, answers, linestyle) in enumerate(lines):
+        rates = np.array(sorted(answers))
+        if not len(rates):
+            continue
+        shown = rates * 1.07 ** (k - (len(lines) - 1) / 2)
+        means = np.array([answers[r].mean for r in rates])
+        low, high = np.array([answers[r].interval for r in rates]).T
+        ax.errorbar(shown, means, yerr=[means - low, high - means], color=arm_style(arm)["color"],
+                    linestyle=linestyle, marker="o", markersize=4, capsize=3, label=label)
+    ax.axhline(0.0, color="0.4", linewidth=0.9)
+    ax.set_xscale("log")
+    plotting.finish(ax, title or "Paired differences at each learning rate", "base learning rate lr", ylabel)
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     return ax.figure
