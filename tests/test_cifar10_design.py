@@ -103,3 +103,17 @@ def test_the_blog_schedules_rectified_share():
     assert round(design.rectified_share(blog.scaled(86), 2838), 2) == 0.33
     with pytest.raises(ValueError, match="rectified_share needs a RAdam arm, got 'adam-blog'"):
         design.rectified_share(NAMED_ARMS["adam-blog"], 100)
+
+
+def test_the_first_epoch_whose_change_is_past_every_warmup():
+    """RAdam at 0.999 is past its warmup from step 2,737: with 71 steps an epoch, epoch 39 ends at step 2,769
+    (38 x 71 = 2,698 is short of it), so the first change counted is the one into epoch 40."""
+    blog_arms = [NAMED_ARMS["radam-blog"], NAMED_ARMS["adam"]]
+    assert design.first_epoch_past(blog_arms, 71) == 40
+    assert 38 * 71 < 2737 <= 39 * 71
+    assert design.first_epoch_past([NAMED_ARMS["adam-blog"]], 100) == 6  # 500 steps: epoch 5 ends at step 500
+    assert design.first_epoch_past([NAMED_ARMS["adam-blog"]], 99) == 7  # epoch 5 ends at 495, before 500
+    assert design.first_epoch_past([NAMED_ARMS["adam"]], 71) == 2  # no warmup: every change
+    for bad in (0, 7.5, True):
+        with pytest.raises(ValueError, match=f"^steps_per_epoch must be a whole number >= 1, got {bad!r}$"):
+            design.first_epoch_past(blog_arms, bad)

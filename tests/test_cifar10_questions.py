@@ -98,6 +98,20 @@ def test_steadiness_pairs_the_mean_jumps():
     assert tested.differences == pytest.approx((0.01 - 0.1, 0.01 - 0.15, 0.01 - 0.2))
 
 
+def test_steadiness_counts_by_default_the_changes_past_every_warmup():
+    """Two arms whose warmups end at step 500 and 20 (adam-blog's 5000 x 0.1; a warmup of 20 steps), 100 steps
+    an epoch: the changes counted are those into epochs 6..8 (epoch 5 ends at step 500)."""
+    from radam.cifar10.arms import Arm as A
+
+    arms = [A("adam-blog", total_steps=5000, warmup_proportion=0.1, min_lr=1e-5), A("adam", warmup_steps=20)]
+    jumpy = {s: (lambda e, w, s=s: 0.5 + (0.1 if e < 5 else 0.01 * (s + 1)) * (e % 2)) for s in range(3)}
+    steady = {s: (lambda e, w: 0.5) for s in range(3)}
+    r = make({"adam-blog": steady, "adam": jumpy}, epochs=8)
+    r = Results(arms, {**r.settings, "steps_per_epoch": 100}, r.records)
+    d = questions.steadiness(r, questions.Question("adam-blog", "adam", "x"))
+    assert d.differences == pytest.approx((-0.01, -0.02, -0.03))
+
+
 def test_the_final_test_number_carries_its_binomial_error():
     r = make({"adam": {0: flat(0.6, 0.70), 1: flat(0.6, 0.72)}}, used_test=1017)
     mean, error = questions.final_test_accuracy(r, "adam")

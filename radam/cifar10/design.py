@@ -56,6 +56,16 @@ def past_warmups(arms, steps):
     return start, max(0, steps - start + 1) / steps
 
 
+def first_epoch_past(arms, steps_per_epoch):
+    """The first epoch e whose change from epoch e - 1 is measured past every warmup of ``arms``: epoch e - 1
+    ends at step (e - 1) x ``steps_per_epoch``, at or after the step :func:`past_warmups` gives (2 when no arm
+    has a warmup)."""
+    if isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, (int, np.integer)) or steps_per_epoch < 1:
+        raise ValueError(f"steps_per_epoch must be a whole number >= 1, got {steps_per_epoch!r}")
+    start, _ = past_warmups(arms, 1)
+    return math.ceil(start / steps_per_epoch) + 1
+
+
 def multipliers(arm, steps):
     """lr_t times what multiplies it in the arm's update, at the steps 1 to ``steps``: lr_t a_t for RAdam (0
     where it takes no adaptive step), lr_t for Adam and SGD."""

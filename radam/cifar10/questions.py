@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from radam.cifar10 import analysis, stats
+from radam.cifar10 import analysis, design, stats
 from radam.cifar10.arms import sweep_name
 
 
@@ -70,10 +70,15 @@ def chosen_rate(results, base, metric="val_accuracy"):
     return analysis.best_learning_rates(sweep)[base]
 
 
-def steadiness(results, question, first_epoch, metric="val_accuracy"):
+def steadiness(results, question, first_epoch=None, metric="val_accuracy"):
     """The paired difference of the two arms' mean epoch-to-epoch change of ``metric`` from ``first_epoch``
-    on (:func:`radam.cifar10.analysis.epoch_to_epoch_change`): negative when ``a``'s curve is steadier."""
+    on (:func:`radam.cifar10.analysis.epoch_to_epoch_change`): negative when ``a``'s curve is steadier. By
+    default the changes counted are those past every warmup of the two arms
+    (:func:`radam.cifar10.design.first_epoch_past`): a curve still warming up moves for that reason alone."""
     a, b = arm_named(results, question.a), arm_named(results, question.b)
+    if first_epoch is None:
+        arms = {arm.name: arm for arm in results.arms}
+        first_epoch = design.first_epoch_past([arms[a], arms[b]], results.settings["steps_per_epoch"])
     return stats.paired(a, b, analysis.epoch_to_epoch_change(results, a, metric, first_epoch),
                         analysis.epoch_to_epoch_change(results, b, metric, first_epoch))
 
