@@ -61,6 +61,23 @@ def test_other_images_are_not_sliced(reference, tmp_path):
     assert f"the results' {reference.settings['data']['digest']}" in skipped
 
 
+@needs_keras
+@needs_subset
+def test_the_slice_trains_as_its_reference_did(monkeypatch):
+    """The slice of a run with a validation split and augmentation (long-run) is trained with both, and with its
+    batch size: a slice without them would be another experiment, judged against the wrong band."""
+    from radam.cifar10 import runner
+
+    asked = {}
+    monkeypatch.setattr(runner, "run_experiment", lambda arms, epochs, seeds, **options: asked.update(
+        arms=[arm.name for arm in arms], epochs=epochs, seeds=seeds, **options) or "trained")
+    long_run = Results.load(str(BOOK_RESULTS / "long-run"))
+    assert live_slice.run_slice(long_run) == ("trained", None)
+    assert asked["arms"] == list(live_slice.SLICE_ARMS) and asked["seeds"] == [live_slice.SLICE_SEED]
+    assert (asked["validation_images"], asked["augment"], asked["batch_size"]) == (1000, True, 64)
+    assert asked["deterministic"] is True
+
+
 def test_the_variants_are_perturbations_or_changes():
     kinds = {variant.kind for variant in live_slice.VARIANTS}
     assert kinds == {"perturbed", "changed"}

@@ -111,7 +111,7 @@ def run_slice(reference, data_dir=None, arm_changes=(), command="chapter 8 live 
     """(live Results, None), or (None, the sentence saying why the slice was skipped).
 
     Retrains :data:`SLICE_ARMS`, seed :data:`SLICE_SEED`, for :data:`SLICE_EPOCHS` epoch on the reference run's
-    images, found on this machine by ``radam.cifar10.data.local_folder`` (never downloaded); from the full data
+    images, with its validation split, augmentation and batch size, found on this machine by ``radam.cifar10.data.local_folder`` (never downloaded); from the full data
     set it takes the subset's rows (:func:`radam.cifar10.live_check.select_subset`). TensorFlow's op determinism is on, so one
     machine repeats the slice bit for bit (without it, two runs on one busy machine can differ in the last
     digits); it also picks other kernels than a run without it, so the slice equals committed records only
@@ -130,10 +130,11 @@ def run_slice(reference, data_dir=None, arm_changes=(), command="chapter 8 live 
 
     data = load_cifar10(folder)
     used = reference.settings["data"]
-    if used["used_train"] == sum(live_check.SUBSET_ROWS):
+    # the training images before the validation split took its share (none in results without one)
+    n_train, n_test = used["used_train"] + used.get("used_validation", 0), used["used_test"]
+    if n_train == sum(live_check.SUBSET_ROWS):
         data = live_check.select_subset(data)
     (x_train, y_train), (x_test, y_test) = data
-    n_train, n_test = used["used_train"], used["used_test"]
     data = (x_train[:n_train], y_train[:n_train]), (x_test[:n_test], y_test[:n_test])
     found = digest([*data[0], *data[1]])
     if found != used["digest"]:
@@ -147,6 +148,9 @@ def run_slice(reference, data_dir=None, arm_changes=(), command="chapter 8 live 
         SLICE_EPOCHS,
         [SLICE_SEED],
         data=data,
+        validation_images=reference.settings["validation_images"],
+        augment=reference.settings["augment"],
+        batch_size=reference.settings["batch_size"],
         progress=False,
         deterministic=True,
         command=command,
