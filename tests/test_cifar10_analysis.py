@@ -116,6 +116,10 @@ def test_provenance_rows_name_every_command_and_its_commits():
     assert rows["command 1"] == f"first, at commit {'a' * 12}, {'b' * 12} (uncommitted changes)"
     assert rows["command 2"] == f"second, at commit {'b' * 12}"
     assert rows["run"] == "T0 to T1: 1.5 h of wall time in 3 invocation(s) (the runner resumes)"
+    assert rows["data"] == "5,482 training and 1,017 test images (digest d)"
+    r.settings["data"] = {"used_train": 4482, "used_validation": 1000, "used_test": 1017, "digest": "d"}
+    assert dict(analysis.provenance_rows(r))["data"] == (
+        "4,482 training, 1,000 validation (held out of the training images) and 1,017 test images (digest d)")
 
 
 def test_rates_where_every_seed_stopped_learning_are_found_by_their_loss():
