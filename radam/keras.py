@@ -306,7 +306,7 @@ def keras_path(optimizer_class, problem, steps, **hyperparameters):
     keras.config.set_floatx("float64")
     try:
         optimizer = optimizer_class(**hyperparameters)
-        theta = keras.Variable(np.array(problem.x0, dtype="float64"), dtype="float64")
+        theta = keras.Variable(problem.x0, dtype="float64")
         points = [theta.numpy()]
         for _ in range(steps):
             optimizer.apply_gradients([(problem.gradient(theta.numpy()), theta)])

@@ -116,17 +116,28 @@ def test_matches_numpy_radam_on_model_gradients(config, floatx):
     assert_state_matches(keras_opt, model.trainable_variables, numpy_opt, params, floatx)
 
 
+@pytest.fixture(params=["cond", "where"])
+def update_path(request, monkeypatch):
+    """The update as TensorFlow takes it (ops.cond: only the branch taken runs) or as JAX and PyTorch take it
+    (one ops.where expression), both run here on TensorFlow: the second by making radam.keras see another
+    backend name (only radam.keras reads keras.backend.backend; Keras's own code reads keras.src's)."""
+    if request.param == "where":
+        monkeypatch.setattr(radam.keras.keras.backend, "backend", lambda: "jax")
+    return request.param
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
         {},
         {"degenerated_to_sgd": False},
         {"weight_decay": 0.1},
+        {"weight_decay": 0.1, "degenerated_to_sgd": False},  # no decay on the steps without a step
         {"total_steps": 8, "warmup_proportion": 0.25, "min_lr": 1e-3},
         {"beta_1": 0.5, "beta_2": 0.9, "sma_threshold": 4.5, "epsilon": 1e-3},
     ],
 )
-def test_matches_plain_python_rule_step_by_step(kwargs, floatx):
+def test_matches_plain_python_rule_step_by_step(kwargs, floatx, update_path):
     """12 steps (SGD fallback, then rectified; schedule past total_steps) against floats computed by hand."""
     grads = [0.8, -0.3, 1.7, 0.05, -1.1, 0.6, 2.5, -0.4, 0.9, -2.0, 0.3, 1.2]
     expected = plain_python_radam(1.5, grads, lr=0.1, **kwargs)
@@ -137,6 +148,18 @@ def test_matches_plain_python_rule_step_by_step(kwargs, floatx):
         optimizer.apply([tf.constant([g], dtype=floatx)], [variable])
         got.append(float(variable.numpy()[0]))
     np.testing.assert_allclose(got, expected, rtol=1e-6 if floatx == "float32" else 1e-13)
+
+
+def test_on_tensorflow_the_update_runs_only_the_branch_taken(monkeypatch):
+    """ops.cond once per variable and step: the SGD step's branch does not compute sqrt(v) + epsilon."""
+    calls = []
+    cond = radam.keras.ops.cond
+    monkeypatch.setattr(radam.keras.ops, "cond", lambda *args: calls.append(args[0]) or cond(*args))
+    variables = [keras.Variable(np.ones(2, "float32")), keras.Variable(np.ones(3, "float32"))]
+    optimizer = RAdam()
+    for _ in range(6):  # steps 1-5 without rectification, step 6 with it
+        optimizer.apply([tf.ones(2), tf.ones(3)], variables)
+    assert [bool(taken) for taken in calls] == [False] * 10 + [True] * 2
 
 
 @pytest.mark.parametrize(
