@@ -150,6 +150,32 @@ def test_matches_plain_python_rule_step_by_step(kwargs, floatx, update_path):
     np.testing.assert_allclose(got, expected, rtol=1e-6 if floatx == "float32" else 1e-13)
 
 
+@pytest.mark.parametrize("beta_2", [0.99, 0.999, 0.9999])
+def test_float32_rho_t_keeps_its_digits_where_the_direct_form_cancels(beta_2):
+    """rho_t in float32 within 1e-6 relative of radam.theory's float64, steps 5 to 20,000. Measured: at most
+    3.5e-7; the direct form rho_inf - 2t / (e^y - 1) below y = 1 instead of the series (the switch float64
+    makes at 0.1) is off by 2e-6 to 5e-6, the cancellation of two numbers near rho_inf."""
+    t = np.arange(5, 20_000)
+    _, _, rho_t, _ = RAdam(beta_2=beta_2)._step_scalars(keras.ops.convert_to_tensor(t), "float32")
+    expected = theory.rho_t(t.astype("float64"), beta_2)
+    assert np.max(np.abs(np.asarray(rho_t, "float64") - expected) / expected) <= 1e-6
+
+
+def test_the_slots_are_named_as_keras_adam_names_them():
+    """m and v of each variable are "momentum" and "velocity" variables, as in keras.optimizers.Adam, so code
+    that reads an optimizer's slots by name (or converts a checkpoint between the two) finds them."""
+    variables = [keras.Variable(np.ones(2, "float32"), name="kernel"), keras.Variable(np.ones(1), name="bias")]
+
+    def names(optimizer):
+        optimizer.build(variables)
+        return [v.name for v in optimizer.variables]
+
+    ours = names(RAdam())
+    assert ours == names(keras.optimizers.Adam())
+    assert [name for name in ours if name.endswith(("momentum", "velocity"))] == [
+        "kernel_momentum", "kernel_velocity", "bias_momentum", "bias_velocity"]
+
+
 def test_on_tensorflow_the_update_runs_only_the_branch_taken(monkeypatch):
     """ops.cond once per variable and step: the SGD step's branch does not compute sqrt(v) + epsilon."""
     calls = []
