@@ -171,6 +171,10 @@ def score_module(name, mutmut, jobs, equivalent, sample=0, seed=0):
         if chosen:
             statuses = {m: statuses[m] for m in chosen}
         survivors = sorted(m for m, status in statuses.items() if status not in DETECTED and m not in equivalent)
+        stale = sorted(m for m, status in statuses.items() if status in DETECTED and m in equivalent)
+        prefix = target[:-3].replace("/", ".") + "."
+        missing = [] if chosen or name in FUNCTIONS else sorted(
+            m for m in equivalent if m.startswith(prefix) and m not in statuses)
         counted = sum(1 for m in statuses if m not in equivalent)
         killed = sum(1 for m, status in statuses.items() if status in DETECTED and m not in equivalent)
         print(f"{name} ({target}): {killed} of {counted} mutants killed "
@@ -180,6 +184,9 @@ def score_module(name, mutmut, jobs, equivalent, sample=0, seed=0):
             low, high = binomial_interval(killed, counted) if counted else (0.0, 1.0)
             print(f"  a random sample (seed {seed}) of {len(chosen)} of the module's {len(names)} mutants: the "
                   f"score of all of them is in [{100 * low:.1f}%, {100 * high:.1f}%] (95%, Clopper-Pearson)")
+        for mutant in stale + missing:  # the list names mutants by number: a change renumbers them
+            print(f"  listed as equivalent but {'killed' if mutant in stale else 'not generated'}: {mutant} "
+                  f"(update {EQUIVALENT_FILE.name})")
         for mutant in survivors:
             diff = subprocess.run([mutmut, "show", mutant], cwd=folder, env=env, capture_output=True, text=True).stdout
             changed = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
