@@ -55,6 +55,8 @@ class WarmupThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     when total_steps > 0, else lr_t = learning_rate: a Keras schedule (for any Keras optimizer) that computes
     :func:`radam.schedules.warmup_then_linear_decay` (with warmup_steps = total_steps * warmup_proportion) and
     :func:`radam.schedules.linear_warmup` (total_steps = 0), through :func:`warmup_then_linear_decay_rate`.
+    It computes in float32 whatever Keras's floatx (t is exact in float32 up to 2^24 steps), the dtype in which
+    Keras's optimizers read a learning rate.
     """
 
     def __init__(self, learning_rate, warmup_steps, total_steps=0, min_lr=0.0):

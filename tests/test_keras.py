@@ -176,6 +176,19 @@ def test_the_slots_are_named_as_keras_adam_names_them():
         "kernel_momentum", "kernel_velocity", "bias_momentum", "bias_velocity"]
 
 
+def test_float64_variables_take_float64_steps_under_a_float32_floatx(update_path):
+    """The step's scalars follow the variable's dtype, not Keras's floatx: float64 variables under the default
+    float32 floatx match the rule in float64 (a step size rounded to float32 would be off by about 1e-8)."""
+    assert keras.config.floatx() == "float32"
+    grads = [0.8, -0.3, 1.7, 0.05, -1.1, 0.6, 2.5, -0.4, 0.9, -2.0, 0.3, 1.2]
+    variable = keras.Variable(np.array([1.5]), dtype="float64")
+    optimizer, got = RAdam(learning_rate=0.125), []  # Keras keeps the rate in float32: one it holds exactly
+    for g in grads:
+        optimizer.apply([tf.constant([g], dtype="float64")], [variable])
+        got.append(float(variable.numpy()[0]))
+    np.testing.assert_allclose(got, plain_python_radam(1.5, grads, lr=0.125), rtol=1e-13)
+
+
 def test_on_tensorflow_the_update_runs_only_the_branch_taken(monkeypatch):
     """ops.cond once per variable and step: the SGD step's branch does not compute sqrt(v) + epsilon."""
     calls = []
@@ -465,6 +478,14 @@ def test_warmup_then_linear_decay_is_the_numpy_schedule(arguments, reference):
     config = schedule.get_config()
     assert config == dict(zip(["learning_rate", "warmup_steps", "total_steps", "min_lr"], (*arguments, 0, 0.0)))
     assert WarmupThenLinearDecay.from_config(config).get_config() == config
+
+
+def test_warmup_then_linear_decay_computes_in_float32_whatever_floatx(floatx):
+    """The schedule's step count is float32 (exact up to 2^24 steps), and so is its rate, as Keras's optimizers
+    read a learning rate (float32, cast to each variable's dtype)."""
+    rate = WarmupThenLinearDecay(0.1, 10.0, 100, 1e-3)(keras.ops.convert_to_tensor(3))
+    assert keras.backend.standardize_dtype(rate.dtype) == "float32"
+    assert float(rate) == np.float32(np.float32(0.1) * np.float32(4.0) / np.float32(10.0))
 
 
 @pytest.mark.parametrize(
