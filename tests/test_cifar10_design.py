@@ -114,6 +114,9 @@ def test_the_first_epoch_whose_change_is_past_every_warmup():
     assert design.first_epoch_past([NAMED_ARMS["adam-blog"]], 100) == 6  # 500 steps: epoch 5 ends at step 500
     assert design.first_epoch_past([NAMED_ARMS["adam-blog"]], 99) == 7  # epoch 5 ends at 495, before 500
     assert design.first_epoch_past([NAMED_ARMS["adam"]], 71) == 2  # no warmup: every change
+    assert design.first_epoch_past([NAMED_ARMS["adam-blog"]], 1) == 501  # an epoch of one step
+    with pytest.raises(ValueError, match="^arms must hold at least one arm, got none$"):
+        design.first_epoch_past([], 71)
     for bad in (0, 7.5, True):
         with pytest.raises(ValueError, match=f"^steps_per_epoch must be a whole number >= 1, got {bad!r}$"):
             design.first_epoch_past(blog_arms, bad)

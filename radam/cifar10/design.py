@@ -49,11 +49,15 @@ def past_warmups(arms, steps):
     run of ``steps`` steps that comes from that step on (0 when the run ends before it)."""
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a whole number >= 1, got {steps!r}")
+    start = _past_every_warmup(arms)
+    return start, max(0, steps - start + 1) / steps
+
+
+def _past_every_warmup(arms):
     arms = list(arms)
     if not arms:
         raise ValueError("arms must hold at least one arm, got none")
-    start = max(warmup_end(arm) for arm in arms)
-    return start, max(0, steps - start + 1) / steps
+    return max(warmup_end(arm) for arm in arms)
 
 
 def first_epoch_past(arms, steps_per_epoch):
@@ -62,8 +66,7 @@ def first_epoch_past(arms, steps_per_epoch):
     has a warmup)."""
     if isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, (int, np.integer)) or steps_per_epoch < 1:
         raise ValueError(f"steps_per_epoch must be a whole number >= 1, got {steps_per_epoch!r}")
-    start, _ = past_warmups(arms, 1)
-    return math.ceil(start / steps_per_epoch) + 1
+    return math.ceil(_past_every_warmup(arms) / steps_per_epoch) + 1
 
 
 def multipliers(arm, steps):
