@@ -33,7 +33,7 @@ sees this project's::
 
 Not part of CI: minutes per module. Measured with mutmut 3.8.1 on two cores shared with a training run
 (--jobs 1 or 2): theory 601 mutants (+51 equivalent) 3.5-10 min, schedules 162 (+3) 0.4-1.1 min, stats 329 (+26)
-1.1-1.8 min, analysis (its verdict code) 262 (+3) 1.1 min, questions 158 0.4-0.8 min, design 122 (+5) 0.8-1.2 min
+1.1-1.8 min, analysis (its verdict code) 262 (+3) 1.1 min, questions 158 0.4-0.8 min, design 122 (+5) 0.8-1.2 min,
 variants 249 0.8-3.5 min, numpy 511 (+11) 6.5-34 min; all killed. The list of equivalent mutants names
 them by number, so a change to a function renumbers its mutants: the script says which entries no longer
 match (killed, or not generated). radam.keras, the same machine: each mutant imports TensorFlow afresh and runs
