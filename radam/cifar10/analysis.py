@@ -257,9 +257,10 @@ def provenance_rows(results):
         ["machine", f"{last['cpu']}, {last['cores']} cores, {last['platform']}"],
         ["run", f"{first['started']} to {last['finished']}: {hours:.1f} h of wall time in "
                 f"{len(invocations)} invocation(s) (the runner resumes)"],
-        ["data", f"{data['used_train']:,} training" + (
-            f", {data['used_validation']:,} validation (held out of the training images)"
-            if data.get("used_validation") else "") + f" and {data['used_test']:,} test images (digest {data['digest']})"],
+        ["data", f"{data['used_train']:,} training"
+                 + (f", {data['used_validation']:,} validation (held out of the training images)"
+                    if data.get("used_validation") else "")
+                 + f" and {data['used_test']:,} test images (digest {data['digest']})"],
     ]
 
 
