@@ -10,6 +10,7 @@ import numpy as np
 
 from radam import plotting
 from radam.cifar10.data import CLASS_NAMES
+from radam.cifar10.stats import CONFIDENCE
 
 _LABELS = {"adam": "Adam", "adam-warmup": "Adam + warmup", "radam": "RAdam", "sgd": "momentum"}
 
@@ -87,7 +88,7 @@ def verdicts(answers, arms, ax=None, title=None, xlabel="paired difference in th
     ax.axvline(0.0, color="0.4", linewidth=0.9)
     ax.set_yticks(rows, [f"{d.a} - {d.b}" for d in answers])
     ax.set_ylim(-0.7, len(answers) - 0.3)
-    confidence = answers[0].confidence if answers else 0.95
+    confidence = answers[0].confidence if answers else CONFIDENCE
     ax.plot([], [], linestyle="none", marker="o", color="0.3", alpha=0.55, label="one seed")
     ax.errorbar([], [], xerr=[], fmt="s", color="0.3", capsize=4, label=f"mean, {confidence:.0%} interval")
     plotting.finish(ax, title or "Paired differences over seeds", xlabel, "")
