@@ -20,8 +20,14 @@ def test_the_full_run_trains_named_arms():
     assert set(full_run.FULL_ARMS) <= set(NAMED_ARMS) and len(full_run.FULL_ARMS) == 6
 
 
+def test_the_full_run_holds_out_validation_images_like_the_reference_run():
+    assert full_run.VALIDATION_IMAGES == 5_000 and full_run.TRAIN_IMAGES == 50_000
+    assert full_run.steps_per_epoch() == 704 == -(-45_000 // 64)
+    assert len(full_run.FULL_SEEDS) == 5 == len(set(full_run.FULL_SEEDS))
+
+
 def test_without_a_gpu_the_full_run_stops_with_an_estimate():
-    hours = 6 * 3 * 30 * 50_000 / 400 / 3600  # 18 runs x 30 epochs x 50,000 images at 400 images/s
+    hours = 6 * 5 * 30 * 45_000 / 400 / 3600  # 30 runs x 30 epochs x 45,000 trained images at 400 images/s
     with pytest.raises(RuntimeError, match=rf"would take about {hours:.0f} hours.*ALLOW_CPU = True"):
         full_run.check_device([], allow_cpu=False, images_per_second=400)
 
@@ -57,7 +63,7 @@ def test_progress_counts_saved_epochs_and_estimates_the_rest(tmp_path):
     assert "the first epoch here took 36 s" in lines[0]
     # 13 epochs left at the mean of 36 s and 108 s
     assert lines[1] == "adam seed 0 epoch 7: 7/20 epochs of the experiment done (35%), about 0.3 hours left"
-    assert full_run.epochs_in_all() == 6 * 3 * 30
+    assert full_run.epochs_in_all() == 6 * 5 * 30
 
 
 def test_progress_refuses_an_empty_experiment_and_never_shows_more_than_all(tmp_path):
@@ -97,10 +103,11 @@ def run_cell(allow_cpu, calls):
 
 def test_chapter_8_full_run_without_a_gpu_stops_unless_allowed():
     calls = []
-    with pytest.raises(RuntimeError, match="FULL_RUN found no GPU.*about 19 hours"):  # at the median, 400 images/s
+    with pytest.raises(RuntimeError, match="FULL_RUN found no GPU.*about 28 hours"):  # at the median, 400 images/s
         run_cell(allow_cpu=False, calls=calls)
     assert calls == []
     run_cell(allow_cpu=True, calls=calls)
     ((args, kwargs),) = calls
-    assert args == (list(full_run.FULL_ARMS), 30, [0, 1, 2]) and kwargs["mixed_precision"] is False
+    assert args == (list(full_run.FULL_ARMS), 30, [0, 1, 2, 3, 4]) and kwargs["mixed_precision"] is False
+    assert kwargs["validation_images"] == 5_000 and kwargs["augment"] is True
     assert isinstance(kwargs["on_epoch_end"], full_run.Progress)

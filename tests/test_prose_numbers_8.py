@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from radam import schedules, theory
-from radam.cifar10 import NAMED_ARMS, analysis, arms, full_run, load_book_results
+from radam.cifar10 import NAMED_ARMS, analysis, arms, design, full_run, load_book_results, pipeline, questions
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "book" / "08_cifar10.ipynb"
@@ -53,19 +53,31 @@ def test_the_untuned_warmup_the_prose_states():
 
 
 def test_the_reference_runs_numbers_the_prose_states():
-    reference = load_book_results("reference", folder=str(BOOK_RESULTS))
-    data, per_epoch = reference.settings["data"], reference.settings["steps_per_epoch"]
-    assert number_after("a real subset of") == data["used_train"]
-    assert re.search(rf"{data['used_train']:,} training and {data['used_test']:,} test images", PROSE)
-    assert per_epoch == math.ceil(data["used_train"] / reference.settings["batch_size"])
-    assert number_after(rf"$\lceil {data['used_train']} / {reference.settings['batch_size']} \rceil =") == per_epoch
+    reference = load_book_results("long-run", folder=str(BOOK_RESULTS))
+    data, settings = reference.settings["data"], reference.settings
+    assert re.search(rf"a real subset of {data['n_train']:,} training and {data['n_test']:,} test images", PROSE)
+    assert data["used_train"] + data["used_validation"] == data["n_train"] and data["used_test"] == data["n_test"]
+    assert settings["augment"] and settings["validation_images"] == data["used_validation"]
+    assert "shifted by up to 4 pixels" in PROSE and pipeline.SHIFT == 4
+    assert settings["steps_per_epoch"] == math.ceil(data["used_train"] / settings["batch_size"])
+    assert number_after("The blog's schedule reaches `min_lr` at step") == BLOG.total_steps
+    assert all(arm.total_steps in (0, BLOG.total_steps) for arm in reference.arms)  # the schedule kept in steps
+
+
+def test_exercise_1_the_earlier_run_squeezed_the_schedule():
+    earlier = load_book_results("reference", folder=str(BOOK_RESULTS))
+    per_epoch, epochs = earlier.settings["steps_per_epoch"], earlier.settings["epochs"]
     scaled = BLOG.scaled(per_epoch)
-    assert number_after("it still reaches `min_lr` in epoch") == round(scaled.total_steps / per_epoch, 1)
-    # exercise 1's hint: the unscaled schedule on the subset
-    assert number_after(f"the warmup alone ({BLOG.total_steps * BLOG.warmup_proportion:g} steps) lasts") == round(
-        BLOG.total_steps * BLOG.warmup_proportion / per_epoch, 1
+    assert number_after("on the subset's") == per_epoch
+    assert number_after("it reached `min_lr` in epoch") == round(scaled.total_steps / per_epoch, 1)
+    assert re.search(rf"in epoch [0-9.]+ of {epochs}\b", PROSE)
+    assert f"`NAMED_ARMS[\"radam-blog\"].scaled({per_epoch})` over `{per_epoch} * {epochs}` steps" in PROSE
+    assert number_after("Squeezed into") == scaled.total_steps
+    assert number_after("the share is") == round(100 * design.rectified_share(scaled, per_epoch * epochs))
+    steps = load_book_results("long-run", folder=str(BOOK_RESULTS)).settings
+    assert number_after("against the reference run's") == round(
+        100 * design.rectified_share(BLOG, steps["steps_per_epoch"] * steps["epochs"])
     )
-    assert number_after("`min_lr` comes at epoch") == math.floor(BLOG.total_steps / per_epoch)
 
 
 def test_the_exercise_hints_on_beta_2():
@@ -83,12 +95,20 @@ def test_the_paper_gap_of_exercise_3_is_its_two_numbers_apart():
 
 
 def test_the_full_run_the_prose_describes():
-    epochs, per_epoch = full_run.FULL_EPOCHS, arms.FULL_DATA_STEPS_PER_EPOCH
-    assert number_after("three seeds,") == epochs and len(full_run.FULL_SEEDS) == 3
+    epochs, per_epoch = full_run.FULL_EPOCHS, full_run.steps_per_epoch()
+    assert number_after(f"design: {full_run.VALIDATION_IMAGES:,} of the") == full_run.TRAIN_IMAGES
+    assert number_after("held out for validation, the other") == full_run.TRAIN_IMAGES - full_run.VALIDATION_IMAGES
+    assert "augmented, five seeds," in PROSE and len(full_run.FULL_SEEDS) == 5
+    assert number_after("five seeds,") == epochs
     assert number_after(f"{epochs} epochs of {per_epoch} steps (") == epochs * per_epoch
+    assert number_after("the steps: its") == epochs * per_epoch  # what a full run could change
     assert "trains the six arms" in PROSE and len(full_run.FULL_ARMS) == 6
-    assert number_after("three seeds and") == epochs
-    assert f"--epochs {epochs} --seeds {' '.join(map(str, full_run.FULL_SEEDS))}" in PROSE
+    command = (
+        f"--epochs {epochs} --seeds {' '.join(map(str, full_run.FULL_SEEDS))} "
+        f"--validation-images {full_run.VALIDATION_IMAGES} --augment"
+    )
+    assert command in PROSE
+    assert f"--arms {' '.join(full_run.FULL_ARMS)}" in PROSE
 
 
 def test_the_sweep_the_chapter_plans_is_the_one_the_results_readme_runs():
@@ -131,7 +151,7 @@ def test_the_chapter_reads_a_readers_own_results_folder(tmp_path):
     import nbformat
     from nbclient import NotebookClient
 
-    own = load_book_results("reference", folder=str(BOOK_RESULTS))
+    own = load_book_results("long-run", folder=str(BOOK_RESULTS))
     own.drop([arm for arm in own.arms if arm.name not in ("adam", "radam")], own.settings["seeds"])
     own.save(str(tmp_path))
     notebook = nbformat.read(CHAPTER, as_version=4)
@@ -146,9 +166,10 @@ def test_the_chapter_reads_a_readers_own_results_folder(tmp_path):
     )
 
     assert f"Results: {tmp_path}\narms: adam, radam" in printed
-    assert analysis.compare(own, "radam", "adam").verdict() in printed
-    assert "Not answerable from these results: `radam-blog` and `adam`" in printed
-    assert "Not answerable from these results: `radam` and `adam-warmup`" in printed
+    radam_adam = next(q for q in questions.QUESTIONS if (q.a, q.b) == ("radam", "adam"))
+    assert questions.answer(own, radam_adam).verdict("the validation endpoint") in printed
+    assert "Not answerable from these results: the results hold 0 arms for 'radam-blog'" in printed
+    assert "Not answerable from these results: the results hold 0 arms for 'adam-warmup'" in printed
     book_sweep = analysis.learning_rate_sweep(
         [load_book_results(name, folder=str(BOOK_RESULTS)) for name in ("reference", "lr-sweep")],
         ["adam", "adam-warmup", "radam"],
@@ -184,21 +205,38 @@ def test_the_chapter_builds_without_data_or_network(tmp_path, monkeypatch):
     assert not (tmp_path / "datasets").exists(), "the chapter downloaded into the Keras cache"
 
 
-def test_the_prose_says_how_the_reference_run_was_trained():
-    """The live slice runs with op determinism; the chapter says the book's reference run was trained without
-    it (so the slice is never bit-identical to it). Retraining it with --deterministic must update that text."""
-    reference = load_book_results("reference", folder=str(BOOK_RESULTS))
-    assert reference.settings["deterministic"] is False
-    assert "The book's reference run was trained without it" in PROSE
+def test_the_prose_says_how_the_runs_were_trained():
+    """The live slice runs with op determinism; the chapter says the earlier run, which the slice checks, was
+    trained without it (so the slice is never bit-identical to it), and the reference run with it."""
+    assert load_book_results("reference", folder=str(BOOK_RESULTS)).settings["deterministic"] is False
+    assert "The earlier run was trained without it" in PROSE
+    assert load_book_results("long-run", folder=str(BOOK_RESULTS)).settings["deterministic"] is True
 
 
 def test_the_prose_says_whether_the_run_is_past_the_warmups():
-    """"Not past every warmup" stands in the text exactly while less than half of the reference run comes after
-    every constant-rate arm's warmup (radam.cifar10.design)."""
-    from radam.cifar10 import design
-
-    reference = load_book_results("reference", folder=str(BOOK_RESULTS))
+    """The chapter says the constant-rate arms spent most of their steps past every warmup exactly while more
+    than half of the reference run comes after every constant-rate arm's warmup (radam.cifar10.design); the
+    earlier run, which ends as RAdam's warmup does, is said to compare arms still warming up."""
+    reference = load_book_results("long-run", folder=str(BOOK_RESULTS))
     steps = reference.settings["steps_per_epoch"] * reference.settings["epochs"]
-    share = design.past_warmups([NAMED_ARMS[name] for name in ("adam", "adam-warmup", "radam")], steps)[1]
-    assert ("That is **not** past every warmup" in PROSE) == (share < 0.5)
-    assert "long enough that every warmup is over" not in PROSE
+    constant = [NAMED_ARMS[name] for name in ("adam", "adam-warmup", "radam")]
+    share = design.past_warmups(constant, steps)[1]
+    assert ("compare arms that spent most of their steps past every warmup" in PROSE) == (share > 0.5)
+    earlier = load_book_results("reference", folder=str(BOOK_RESULTS))
+    earlier_share = design.past_warmups(constant, earlier.settings["steps_per_epoch"] * earlier.settings["epochs"])[1]
+    assert ("so they compare arms that are still warming up" in PROSE) == (earlier_share < 0.5)
+
+
+def test_the_blogs_difference_is_the_sum_the_chapter_says():
+    """Seed by seed, (radam-blog - adam) = (adam-blog - adam) + (radam-blog - adam-blog) in the endpoint and in
+    the steadiness measure alike, as the chapter states; the chapter's verdicts come from these questions."""
+    reference = load_book_results("long-run", folder=str(BOOK_RESULTS))
+    asked = {(q.a, q.b): q for q in questions.QUESTIONS}
+    trio = [asked[pair] for pair in [("radam-blog", "adam"), ("adam-blog", "adam"), ("radam-blog", "adam-blog")]]
+    for measure in (questions.answer, lambda results, q: questions.steadiness(results, q, first_epoch=40)):
+        whole, schedule, optimizer = (measure(reference, q) for q in trio)
+        assert whole.seeds == schedule.seeds == optimizer.seeds and whole.n >= 3
+        assert whole.differences == pytest.approx([s + o for s, o in zip(schedule.differences, optimizer.differences)])
+    assert "Seed by seed, the blog's difference is the sum of the two" in " ".join(
+        "".join(cell["source"]) for cell in CELLS if cell["cell_type"] == "code"
+    )
