@@ -17,9 +17,10 @@ FULL_SEEDS = (0, 1, 2, 3, 4)
 FULL_EPOCHS = 30
 TRAIN_IMAGES = 50_000
 VALIDATION_IMAGES = 5_000
-"""Held out of the training images, as the reference run holds out 1,000 of its 5,482: the verdicts and
-every choice are made on them, the test images give the final numbers."""
+"""How many training images the full run holds out to validate on, as the reference run holds out 1,000 of
+its 5,482. The verdicts and every choice are made on them; the test images give the final numbers."""
 BATCH_SIZE = 64
+"""The blog's batch size, as in the reference run."""
 
 
 def steps_per_epoch():
