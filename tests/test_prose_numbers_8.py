@@ -206,6 +206,26 @@ def test_the_chapter_builds_without_data_or_network(tmp_path, monkeypatch):
     )
     assert "Seed by seed, the blog's difference is a sum of two steps" in markdown
     assert f"how much the optimizer's effect changes with the schedule: {interaction_sentence()}." in markdown
+    # each question's sentence is the one its interval's sign allows, and quotes the interval
+    reference = load_book_results("long-run", folder=str(BOOK_RESULTS))
+    sentences = {
+        ("radam", "adam"): ("At a constant rate RAdam ends ahead of Adam, by", "At a constant rate RAdam ends behind Adam, by",
+                            "At a constant rate RAdam ends {mean:+.3f} from Adam, an interval of"),
+        ("adam-blog", "adam"): ("The blog's schedule alone moves Adam up, by", "The blog's schedule alone moves Adam down, by",
+                                "The blog's schedule alone moves Adam by {mean:+.3f}, an interval of"),
+        ("radam-blog", "adam-blog"): ("Under the blog's schedule RAdam is ahead of Adam, by",
+                                      "Under the blog's schedule RAdam is behind Adam, by",
+                                      "Under the blog's schedule RAdam and Adam end {mean:+.3f} apart"),
+    }
+    for question in questions.QUESTIONS:
+        if (question.a, question.b) not in sentences:
+            continue
+        answer = questions.answer(reference, question)
+        above, below, level = sentences[question.a, question.b]
+        said = {1: above, -1: below, 0: level}[answer.sign].format(mean=answer.mean)
+        assert said in markdown, (question, answer.interval)
+        assert "{:+.3f} to {:+.3f}".format(*answer.interval) in markdown
+        assert answer.verdict("the validation endpoint") in markdown
     # Keras writes its keras.json there on import; a download would create datasets/
     assert not (tmp_path / "datasets").exists(), "the chapter downloaded into the Keras cache"
 
