@@ -161,3 +161,18 @@ def test_the_sgd_arm_trains_at_the_rate_its_sweep_chose():
         f"the SGD sweep chose lr = {chosen:g}, but SGD_LEARNING_RATE is {SGD_LEARNING_RATE:g}: set it, then "
         "retrain the sgd arm (book/results/README.md)"
     )
+
+
+def test_the_long_runs_sgd_rate_is_the_one_its_validation_endpoint_chose():
+    """sgd-rates/ (80 epochs, seed 100, none of the comparisons' seeds) chooses on the validation endpoint
+    (:func:`radam.cifar10.questions.chosen_rate`) the rate the long run's SGD arm trains at."""
+    from radam.cifar10 import questions
+    from radam.cifar10.arms import SGD_LEARNING_RATE
+
+    results = Results.load(RESULTS / "sgd-rates")
+    runs = {(record["arm"], record["seed"]) for record in results.records
+            if record["epoch"] == results.settings["epochs"]}
+    assert len(runs) == 4, f"sgd-rates/ holds {len(runs)} complete runs of 4"
+    chosen, endpoint = questions.chosen_rate(results, "sgd")
+    assert chosen == SGD_LEARNING_RATE, f"sgd-rates/ chose {chosen:g} (validation endpoint {endpoint:.3f})"
+    assert "both chose 0.01" in " ".join(README.split())

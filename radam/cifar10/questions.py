@@ -35,9 +35,10 @@ QUESTIONS = (
 """The reference run's questions. ``sgd`` stands for the SGD arm at the rate :func:`chosen_rate` picked
 (named ``sgd-lrLR`` in the results)."""
 SWEEP_CONTROL = 0.9
-"""The sweep's summed-rate control trains Adam at this fraction of each rate: over 15 epochs of 71 steps at
-beta_2 = 0.99 the warmup arms' summed rates are 0.91 (adam-warmup) and 0.90 (radam) of constant Adam's
-(:func:`radam.cifar10.design.summed_rate_fraction`)."""
+"""Fraction of each rate at which the sweep's summed-rate control trains Adam.
+
+Over 15 epochs of 71 steps at beta_2 = 0.99 the warmup arms' summed rates are 0.91 (adam-warmup) and 0.90
+(radam) of constant Adam's (:func:`radam.cifar10.design.summed_rate_fraction`)."""
 
 
 def arm_named(results, name):
