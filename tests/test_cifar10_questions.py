@@ -49,9 +49,12 @@ def test_a_run_still_training_is_left_out():
               "adam": {0: flat(0.55), 1: flat(0.57), 2: flat(0.58)}})
     r = type(r)(r.arms, r.settings, [x for x in r.records if (x["arm"], x["seed"], x["epoch"]) != ("adam", 1, 6)])
     assert questions.answer(r, questions.Question("radam", "adam", "x")).seeds == (0, 2)
+    one = type(r)(r.arms, r.settings, [x for x in r.records if x["seed"] != 2])
+    with pytest.raises(ValueError, match="'radam' and 'adam' share only seed 0$"):
+        questions.answer(one, questions.Question("radam", "adam", "x"))
     for short in ({"radam"}, {"adam"}, {"radam", "adam"}):  # either arm's runs, or both, one epoch short
         cut = type(r)(r.arms, r.settings, [x for x in r.records if x["epoch"] < 6 or x["arm"] not in short])
-        with pytest.raises(ValueError, match="share \\[\\]"):
+        with pytest.raises(ValueError, match="'radam' and 'adam' share none$"):
             questions.answer(cut, questions.Question("radam", "adam", "x"))
     with pytest.raises(ValueError, match="^the results hold no complete run of 'adam'$"):
         questions.final_test_accuracy(cut, "adam")

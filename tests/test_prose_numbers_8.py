@@ -126,18 +126,20 @@ def test_the_sweep_the_chapter_plans_is_the_one_the_results_readme_runs():
     assert [int(seed) for seed in seeds.split()] == plan["SWEEP_SEEDS"]
 
 
-def test_the_sgd_sweep_command_the_chapter_prints_is_the_one_that_trained_the_sweep():
+def test_the_sgd_rates_command_the_chapter_prints_is_the_one_that_trained_them():
     code = "".join("".join(cell["source"]) for cell in CELLS if cell["cell_type"] == "code")
     plan = {}
-    exec(re.search(r"SGD_SWEEP_COMMAND = \(\n(?: {4}.*\n)+?\)\n", code).group(0), plan)
-    command = " ".join(plan["SGD_SWEEP_COMMAND"].replace("\\\n", " ").split())
+    exec(re.search(r"SGD_RATES_COMMAND = \(\n(?: {4}.*\n)+?\)\n", code).group(0), plan)
+    command = " ".join(plan["SGD_RATES_COMMAND"].replace("\\\n", " ").split())
     readme = " ".join((BOOK_RESULTS / "README.md").read_text().split())
     assert f"`{command}`" in readme
     rates = [float(lr) for lr in re.search(r"--learning-rates ([0-9. ]+?) --", command).group(1).split()]
-    sweep = load_book_results("sgd-sweep", folder=str(BOOK_RESULTS))
-    assert sweep.arm_names == [f"sgd-lr{lr:g}" for lr in rates]
-    recorded = {entry["command"].replace(" --quiet", "") for entry in sweep.provenance}
-    assert recorded == {command.replace("book/results/sgd-sweep", "DIR")}
+    sgd_rates = load_book_results("sgd-rates", folder=str(BOOK_RESULTS))
+    assert sgd_rates.arm_names == [f"sgd-lr{lr:g}" for lr in rates]
+    recorded = {entry["command"] for entry in sgd_rates.provenance}
+    assert recorded == {command.replace("book/results/sgd-rates", "DIR")}
+    # seed 100 is none of the comparisons' seeds
+    assert not set(sgd_rates.settings["seeds"]) & set(load_book_results("long-run", folder=str(BOOK_RESULTS)).settings["seeds"])
 
 
 @pytest.mark.slow
@@ -216,11 +218,18 @@ def test_the_chapter_builds_without_data_or_network(tmp_path, monkeypatch):
         ("radam-blog", "adam-blog"): ("Under the blog's schedule RAdam is ahead of Adam, by",
                                       "Under the blog's schedule RAdam is behind Adam, by",
                                       "Under the blog's schedule RAdam and Adam end {mean:+.3f} apart"),
+        ("radam", "sgd"): ("Against SGD with momentum at its chosen rate RAdam ends ahead, by",
+                           "Against SGD with momentum at its chosen rate RAdam ends behind, by",
+                           "Against SGD with momentum at its chosen rate RAdam ends {mean:+.3f} apart"),
     }
     for question in questions.QUESTIONS:
         if (question.a, question.b) not in sentences:
             continue
-        answer = questions.answer(reference, question)
+        try:
+            answer = questions.answer(reference, question)
+        except ValueError as missing:  # a run still training: the chapter says so
+            assert f"Not answerable from these results: {missing}." in markdown
+            continue
         above, below, level = sentences[question.a, question.b]
         said = {1: above, -1: below, 0: level}[answer.sign].format(mean=answer.mean)
         assert said in markdown, (question, answer.interval)

@@ -73,7 +73,8 @@ def test_every_seed_agreeing_on_the_sign_is_not_enough():
 @pytest.mark.parametrize(
     "a, b, message",
     [
-        ({0: 0.5}, {0: 0.4, 1: 0.3}, "share \\[0\\]"),
+        ({0: 0.5}, {0: 0.4, 1: 0.3}, "share only seed 0$"),
+        ({0: 0.5}, {1: 0.3}, "share none$"),
         ({0: 0.5, 1: float("nan")}, {0: 0.4, 1: 0.3}, "must be finite"),
     ],
 )

@@ -138,7 +138,8 @@ def paired(a, b, values_a, values_b, confidence=CONFIDENCE):
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     seeds = tuple(sorted(set(values_a) & set(values_b)))
     if len(seeds) < 2:
-        raise ValueError(f"a paired interval needs at least two seeds that both arms have; {a!r} and {b!r} share {list(seeds)}")
+        shared = f"only seed {seeds[0]}" if seeds else "none"
+        raise ValueError(f"a paired interval needs at least two seeds that both arms have; {a!r} and {b!r} share {shared}")
     differences = tuple(float(values_a[s]) - float(values_b[s]) for s in seeds)
     if not all(math.isfinite(d) for d in differences):
         raise ValueError(f"the values of {a!r} and {b!r} must be finite, got differences {list(differences)}")
