@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from radam.cifar10 import Arm, Results, questions
+from radam.cifar10 import Arm, Results, questions, stats
 
 
 def make(values, epochs=6, used_test=1000):
@@ -129,6 +129,16 @@ def test_the_sweep_pairs_each_rate_and_the_control():
     assert same[0.1].mean == pytest.approx(0.4) and same[0.01].mean == pytest.approx(0.08)
     control = questions.sweep_answers(r, "radam", "adam", control=questions.SWEEP_CONTROL)
     assert list(control) == [0.01] and control[0.01].mean == pytest.approx(0.03)
+
+
+def test_the_rates_are_sorted_by_the_sign_of_their_interval():
+    """radam leads adam by 0.1 on every seed at 1e-1 (above zero), trails by 0.05 at 1e-3 (below), and at 1e-2 its
+    seeds disagree (the interval holds zero); the rates come out ascending whatever the input's order."""
+    leads = {0.1: (0.1, 0.1, 0.1), 1e-3: (-0.05, -0.04, -0.06), 1e-2: (0.02, -0.03, 0.01)}
+    answers = {rate: stats.paired("radam", "adam", dict(enumerate(0.5 + np.array(d))), {0: 0.5, 1: 0.5, 2: 0.5})
+               for rate, d in leads.items()}
+    assert questions.rates_by_sign(answers) == {1: [0.1], -1: [1e-3], 0: [1e-2]}
+    assert questions.rates_by_sign({}) == {1: [], -1: [], 0: []}
 
 
 def test_the_control_fraction_is_what_the_warmup_arms_sum_to_over_the_sweep():

@@ -126,6 +126,33 @@ def test_the_sweep_the_chapter_plans_is_the_one_the_results_readme_runs():
     assert [int(seed) for seed in seeds.split()] == plan["SWEEP_SEEDS"]
 
 
+def test_the_new_sweep_the_chapter_reads_is_the_one_the_results_readme_trains():
+    """The arms, rates, seeds and epochs of the sweep past the warmups, as chapter 8 computes its design from them,
+    are those of book/results/README.md's two rate-sweep commands; the control trains Adam at SWEEP_CONTROL
+    times each rate."""
+    code = "".join("".join(cell["source"]) for cell in CELLS if cell["cell_type"] == "code")
+    plan = {}
+    exec(re.search(r"NEW_SWEEP_SPECS = \{\n(?: {4}.*\n)+?\}\nNEW_SWEEP_RATES = .*\nNEW_SWEEP_SEEDS, NEW_SWEEP_EPOCHS = .*\n",
+                   code).group(0), plan)
+    readme = " ".join((BOOK_RESULTS / "README.md").read_text().split())
+    commands = re.findall(r"`(python -m radam\.cifar10 [^`]*--out book/results/rate-sweep)`", readme)
+    assert len(commands) == 2, commands
+    sweep, control = commands
+
+    def option(command, name):
+        return re.search(rf"--{name} (.+?) --", command).group(1).split()
+
+    assert re.findall(r"--custom (\S+)", sweep) == list(plan["NEW_SWEEP_SPECS"].values())
+    assert option(sweep, "arms") == [spec.split(":")[0] for spec in plan["NEW_SWEEP_SPECS"].values()]
+    assert [float(lr) for lr in option(sweep, "learning-rates")] == plan["NEW_SWEEP_RATES"]
+    assert [float(lr) for lr in option(control, "learning-rates")] == pytest.approx(
+        [questions.SWEEP_CONTROL * lr for lr in plan["NEW_SWEEP_RATES"]], rel=1e-9)
+    assert re.findall(r"--custom (\S+)", control) == [plan["NEW_SWEEP_SPECS"]["adam"]]
+    for command in commands:
+        assert [int(seed) for seed in option(command, "seeds")] == plan["NEW_SWEEP_SEEDS"]
+        assert int(option(command, "epochs")[0]) == plan["NEW_SWEEP_EPOCHS"]
+
+
 def test_the_sgd_rates_command_the_chapter_prints_is_the_one_that_trained_them():
     code = "".join("".join(cell["source"]) for cell in CELLS if cell["cell_type"] == "code")
     plan = {}

@@ -99,3 +99,12 @@ def sweep_answers(results, a, b, control=None):
     ``results``; with ``control``, against ``b`` at ``control`` times the rate (the summed-rate control)."""
     sweep = analysis.endpoint_sweep([results], [a, b])
     return analysis.paired_at_rates(sweep, a, b, None if control is None else (lambda lr: control * lr))
+
+
+def rates_by_sign(answers):
+    """{1: the rates whose interval lies above zero, -1: below zero, 0: holding zero}, each list ascending, of
+    ``answers`` ({rate: PairedDifference}, as :func:`sweep_answers` gives)."""
+    out = {1: [], -1: [], 0: []}
+    for rate in sorted(answers):
+        out[answers[rate].sign].append(rate)
+    return out
