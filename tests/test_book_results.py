@@ -149,7 +149,7 @@ def test_the_model_description_ignores_new_options_left_at_none_but_not_a_change
 
 
 def test_the_sgd_arm_trains_at_the_rate_its_sweep_chose():
-    """SGD_LEARNING_RATE is the committed SGD sweep's best final accuracy, as chapter 8 says."""
+    """SGD_LEARNING_RATE is the earlier SGD sweep's best final accuracy (on the test images, its validation set)."""
     from radam.cifar10 import analysis
     from radam.cifar10.arms import SGD_LEARNING_RATE
 

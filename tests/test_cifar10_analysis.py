@@ -214,6 +214,18 @@ def test_the_endpoint_sweep_averages_the_last_epochs_and_pairs_rates():
     assert matched[0.01].seeds == (0, 1) and matched[0.01].differences == pytest.approx((-0.05, -0.03))
 
 
+def test_a_rate_where_a_shared_seed_diverged_gets_no_interval():
+    """A diverged run's endpoint is not a number: its rate is left out (untrained_rates names it) while the
+    other rates keep their intervals; a NaN on a seed that only one arm has does not matter."""
+    nan = float("nan")
+    sweep = {"radam": {0.01: {0: 0.6, 1: 0.62}, 0.1: {0: nan, 1: 0.5}, 0.03: {0: 0.6, 1: 0.61, 2: nan}},
+             "adam": {0.01: {0: 0.5, 1: 0.5}, 0.1: {0: 0.1, 1: 0.1}, 0.03: {0: 0.5, 1: 0.5}}}
+    found = analysis.paired_at_rates(sweep, "radam", "adam")
+    assert sorted(found) == [0.01, 0.03]
+    assert found[0.03].seeds == (0, 1) and found[0.01].differences == pytest.approx((0.1, 0.12))
+    assert analysis.untrained_rates({"radam": {0.1: {0: nan}}}) == {"radam": [0.1]}
+
+
 def test_the_epoch_to_epoch_change_is_the_mean_jump_of_each_complete_run():
     zigzag = {0: lambda e: 0.5 + (0.02 if e % 2 else 0.0), 1: lambda e: 0.5 + 0.01 * e}
     r = curves_results({"a": zigzag})

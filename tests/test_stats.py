@@ -161,3 +161,27 @@ def test_the_clopper_pearson_bound_by_hand():
     assert stats.clopper_pearson_upper(5, 5) == 1.0
     with pytest.raises(ValueError, match="got k=6, n=5"):
         stats.clopper_pearson_upper(6, 5)
+
+
+def test_the_paired_p_value_is_scipys_paired_t_test(scipy_stats):
+    a = {0: 0.61, 1: 0.64, 2: 0.60, 3: 0.66, 4: 0.63}
+    b = {0: 0.60, 1: 0.61, 2: 0.61, 3: 0.62, 4: 0.60}
+    diff = stats.paired("a", "b", a, b)
+    assert diff.p_value == pytest.approx(scipy_stats.ttest_rel(list(a.values()), list(b.values())).pvalue, rel=1e-9)
+    # the interval excludes zero exactly when p < 0.05
+    assert (diff.sign != 0) == (diff.p_value < 0.05)
+    assert stats.paired("a", "b", {0: 0.6, 1: 0.7}, {0: 0.5, 1: 0.6}).p_value == 0.0  # equal nonzero differences
+    assert stats.paired("a", "b", {0: 0.6, 1: 0.7}, {0: 0.6, 1: 0.7}).p_value == 1.0
+
+
+def test_holm_by_hand():
+    """m = 4 at 0.05: thresholds 0.0125, 0.0167, 0.025, 0.05 for the sorted p. 0.01 <= 0.0125 and 0.015 <= 0.0167
+    are rejected; 0.03 > 0.025 stops, so 0.04 (below 0.05 alone) is not; order is kept."""
+    assert stats.holm([0.04, 0.01, 0.03, 0.015]) == [False, True, False, True]
+    assert stats.holm([0.001, 0.2]) == [True, False]
+    assert stats.holm([0.03, 0.04]) == [False, False]  # 0.03 > 0.025 stops at once
+    assert stats.holm([]) == []
+    with pytest.raises(ValueError, match=r"^p_values must lie in \[0, 1\], got \[1\.5\]$"):
+        stats.holm([1.5])
+    with pytest.raises(ValueError, match=r"^level must be in \(0, 1\), got 0$"):
+        stats.holm([0.1], level=0)

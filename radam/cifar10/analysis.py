@@ -134,13 +134,19 @@ def endpoint_sweep(results_list, bases, metric="val_accuracy", last=stats.LAST_E
 def paired_at_rates(sweep, a, b, rate_of_b=None):
     """{learning rate: :class:`radam.cifar10.stats.PairedDifference` of base arm ``a`` at that rate minus
     base arm ``b`` at ``rate_of_b(rate)`` (the same rate by default)} for every rate of ``a`` where ``b`` has
-    that rate (to a relative 1e-6) and the two share at least two seeds."""
+    that rate (to a relative 1e-6) and the two share at least two seeds. A rate where a shared seed's value is
+    not a number (a run that diverged) gets no interval: :func:`untrained_rates` names it instead."""
     out = {}
     for lr, values_a in sweep[a].items():
         target = lr if rate_of_b is None else rate_of_b(lr)
         match = [rate for rate in sweep[b] if np.isclose(rate, target, rtol=1e-6, atol=0.0)]
-        if match and len(set(values_a) & set(sweep[b][match[0]])) >= 2:
-            out[lr] = stats.paired(f"{a} at {lr:g}", f"{b} at {match[0]:g}", values_a, sweep[b][match[0]])
+        if not match:
+            continue
+        values_b = sweep[b][match[0]]
+        shared = set(values_a) & set(values_b)
+        finite = all(np.isfinite(values_a[s]) and np.isfinite(values_b[s]) for s in shared)
+        if len(shared) >= 2 and finite:
+            out[lr] = stats.paired(f"{a} at {lr:g}", f"{b} at {match[0]:g}", values_a, values_b)
     return out
 
 

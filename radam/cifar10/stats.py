@@ -107,6 +107,15 @@ class PairedDifference:
         return self.mean - self.half_width, self.mean + self.half_width
 
     @property
+    def p_value(self):
+        """The two-sided p of the paired t test of a zero mean difference (0 or 1 when every difference is equal:
+        0 for a nonzero one, 1 for zero)."""
+        sd = float(np.std(self.differences, ddof=1))
+        if sd == 0.0:
+            return 1.0 if self.mean == 0.0 else 0.0
+        return 2.0 * t_cdf(-abs(self.mean) / (sd / math.sqrt(self.n)), self.n - 1)
+
+    @property
     def sign(self):
         """+1 when the whole interval is above zero, -1 when below, 0 when it holds zero."""
         low, high = self.interval
@@ -127,6 +136,23 @@ class PairedDifference:
             f"No difference between `{self.a}` and `{self.b}`{about} larger than {bound:.{digits}f} "
             f"(mean {self.mean:+.{digits}f}, {level})."
         )
+
+
+def holm(p_values, level=1.0 - CONFIDENCE):
+    """Which of ``p_values`` Holm's step-down procedure rejects with family-wise error ``level``, in their order:
+    the k-th smallest (k from 0, of m) is rejected while it is at most level / (m - k), and the first that is not
+    stops the rest. Controls the chance of any false rejection among the m, whatever their dependence."""
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    p_values = [float(p) for p in p_values]
+    if not all(0.0 <= p <= 1.0 for p in p_values):
+        raise ValueError(f"p_values must lie in [0, 1], got {p_values}")
+    rejected = [False] * len(p_values)
+    for k, i in enumerate(sorted(range(len(p_values)), key=p_values.__getitem__)):
+        if p_values[i] > level / (len(p_values) - k):
+            break
+        rejected[i] = True
+    return rejected
 
 
 def paired(a, b, values_a, values_b, confidence=CONFIDENCE):
