@@ -164,6 +164,12 @@ def test_the_summary_calls_the_lead_over_sgd_the_adaptive_methods_only_while_ada
         signs == {"radam": 1, "adam": 1})
 
 
+def test_the_t_quantiles_the_sweep_prose_types():
+    """The sweep's section compares the t quantile of three seeds with that of five."""
+    assert number_after("$t_{0.975,2} =") == round(stats.t_quantile(0.975, 2), 2)
+    assert number_after("$t_{0.975,2} = 4.30$ against") == round(stats.t_quantile(0.975, 4), 2)
+
+
 def test_the_sgd_rates_command_the_chapter_prints_is_the_one_that_trained_them():
     code = "".join("".join(cell["source"]) for cell in CELLS if cell["cell_type"] == "code")
     plan = {}
