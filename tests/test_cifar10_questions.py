@@ -151,3 +151,16 @@ def test_the_control_fraction_is_what_the_warmup_arms_sum_to_over_the_sweep():
     fractions = [design.summed_rate_fraction(arm, steps) for arm in (warmup, rectified)]
     assert [round(f, 2) for f in fractions] == [0.91, 0.90]
     assert questions.SWEEP_CONTROL == round(float(np.mean(fractions)), 1)
+
+
+def test_the_sweep_rule_needs_both_adam_and_the_control():
+    """Ahead of both: holds (1e-1); behind both: fails (1e-4); ahead of Adam only (1e-2) or behind Adam only (3e-4):
+    neither; ahead of Adam with no control interval yet (3e-2): undecided; level with Adam (1e-3): nothing."""
+    def d(sign):
+        return stats.paired("radam", "adam", {0: 0.5 + 0.1 * sign, 1: 0.51 + 0.1 * sign, 2: 0.5 + 0.1 * sign},
+                            {0: 0.5, 1: 0.5, 2: 0.51})
+    same = {1e-1: d(1), 3e-2: d(1), 1e-2: d(1), 1e-3: d(0), 3e-4: d(-1), 1e-4: d(-1)}
+    control = {1e-1: d(1), 1e-2: d(0), 1e-3: d(1), 3e-4: d(0), 1e-4: d(-1)}
+    assert [same[r].sign for r in sorted(same)] == [-1, -1, 0, 1, 1, 1]
+    assert questions.sweep_rule(same, control) == ([1e-1], [1e-4], [3e-2])
+    assert questions.sweep_rule({}, {}) == ([], [], [])

@@ -108,3 +108,20 @@ def rates_by_sign(answers):
     for rate in sorted(answers):
         out[answers[rate].sign].append(rate)
     return out
+
+
+def sweep_rule(same, control):
+    """The sweep's decision rule, rate by rate, from :func:`sweep_answers` of RAdam against Adam at the same rate
+    (``same``) and against the summed-rate control (``control``): (holds, fails, undecided), each an ascending
+    list of rates. The paper's claim holds where RAdam is ahead of both, fails where it is behind both, and is
+    undecided where RAdam is ahead of or behind Adam but the control has no interval there yet."""
+    holds, fails, undecided = [], [], []
+    for rate in sorted(same):
+        sign = same[rate].sign
+        if not sign:
+            continue
+        if rate not in control:
+            undecided.append(rate)
+        elif control[rate].sign == sign:
+            (holds if sign > 0 else fails).append(rate)
+    return holds, fails, undecided
