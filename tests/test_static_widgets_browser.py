@@ -47,8 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MAX_PAGE_BYTES = 3_000_000
 """The most a page with its images may weigh."""
 CHROME_FLAGS = (
-    "--headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking "
-    "--disable-component-update --disable-sync --window-size=1280,1000"
+    "--headless --no-sandbox --disable-gpu --disable-quic --disable-dev-shm-usage --no-first-run "
+    "--disable-background-networking --disable-component-update --disable-sync --window-size=1280,1000"
 ).split()
 STATE_TYPE = "application/vnd.jupyter.widget-state+json"
 REQUIREJS_URL = re.compile(r"https://cdnjs\.cloudflare\.com/ajax/libs/require\.js/([\d.]+)/require\.min\.js")
@@ -424,9 +424,13 @@ def check_page(html_dir, page, modules, shots=None):
     try:
         start = time.perf_counter()
         driver.get(f"http://127.0.0.1:{server.server_address[1]}/{page}")
-        views = [(view_id, element) for view_id, element in driver.execute_script(_VIEWS_JS)
-                 if view_id in state.models and state.dashboard_parts(view_id)]
-        assert len(views) == len(displayed), f"{page}: {len(displayed)} dashboards in the page, {len(views)} found"
+        # The view tags are in the served HTML; wait for them rather than trust that get() returned a parsed page.
+        views, _ = wait_for(lambda: [(view_id, element) for view_id, element in driver.execute_script(_VIEWS_JS)
+                                     if view_id in state.models and state.dashboard_parts(view_id)], timeout=30)
+        assert len(views) == len(displayed), (
+            f"{page}: {len(displayed)} dashboards in the page, {len(views)} found in the browser, which shows "
+            f"{driver.current_url!r} ({driver.execute_script('return document.readyState')}, title "
+            f"{driver.title!r}); browser log: {[entry['message'] for entry in driver.get_log('browser')][:5]}")
         dashboards = [Dashboard(driver, state, view_id, element) for view_id, element in views]
         rendered, _ = wait_for(lambda: all(d.element.find_elements("css selector", ".widget-gridbox img")
                                            for d in dashboards), timeout=60)
