@@ -16,7 +16,8 @@ the code that made the results?" on any machine:
   value must equal its committed one;
 - another CPU or BLAS sums in another order and the rounding differences grow over the steps, so there each live
   value must lie within the committed seeds' range for its arm and batch size, widened by
-  :data:`radam.cifar10.live_check.WIDEN` standard deviations of those seeds on each side (the rule of chapter 8's live check, :mod:`radam.cifar10.live_check`).
+  :data:`radam.cifar10.live_check.WIDEN` standard deviations of those seeds on each side (the seeds' band of
+  :func:`radam.cifar10.live_check.judge`).
 
 The file's format, its provenance and this rule are shared with chapter 5's committed dashboard runs
 (:mod:`radam.warmup_curves`): :func:`read`, :func:`provenance`, :func:`check_data`, :func:`made_here` and

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from radam.cifar10 import live_check
+from radam.cifar10.live_slice import SLICE_ARMS
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK_RESULTS = ROOT / "book" / "results"
@@ -114,46 +115,31 @@ def test_a_record_without_a_committed_counterpart_is_an_error():
         live_check.judge(reference, [], "Live CPU")
 
 
-def test_own_seed_margin_is_the_seeds_value_give_or_take_standard_deviations():
-    values = [1.0, 2.0, 4.0]
-    sd = math.sqrt(((1 - 7 / 3) ** 2 + (2 - 7 / 3) ** 2 + (4 - 7 / 3) ** 2) / 2)
-    low, high = live_check.own_seed_margin(values, 2.0, tolerance=0.5)
-    assert low == pytest.approx(2.0 - 0.5 * sd) and high == pytest.approx(2.0 + 0.5 * sd)
-    assert live_check.own_seed_margin(values, 4.0, tolerance=0.0) == (4.0, 4.0)
-
-
-@pytest.mark.parametrize(
-    "values, own, tolerance, message",
-    [
-        ([1.0], 1.0, 0.05, "values must hold at least two seeds to give a spread, got 1"),
-        ([1.0, float("nan")], 1.0, 0.05, "values must be finite, got [1.0, nan]"),
-        ([1.0, 2.0], 1.0, -0.1, "tolerance must be a finite number >= 0, got -0.1"),
-        ([1.0, 2.0], 1.0, float("nan"), "tolerance must be a finite number >= 0, got nan"),
-        ([1.0, 2.0], 3.0, 0.05, "own must be one of the values, got 3.0 outside [1.0, 2.0]"),
-    ],
-)
-def test_own_seed_margin_refuses_what_it_cannot_judge_by(values, own, tolerance, message):
+@pytest.mark.parametrize("tolerance", [-0.1, float("nan"), float("inf"), "0.003"])
+def test_chapter_8s_rule_refuses_a_tolerance_that_is_no_margin(tolerance):
+    reference = committed()
+    live = [dict(r) for r in reference.records if r["seed"] == 0]
     with pytest.raises(ValueError) as error:
-        live_check.own_seed_margin(values, own, tolerance)
-    assert str(error.value) == message
+        live_check.judge_own_seed(reference, live, "Live CPU", tolerance=tolerance)
+    assert str(error.value) == f"tolerance must be a finite number >= 0, got {tolerance!r}"
 
 
 def test_chapter_8s_rule_allows_rounding_but_not_another_seeds_value():
-    """The own-seed margin: 0.05 standard deviations of the seeds (0.01 here) either way of seed 0's loss. A
-    loss moved a little less passes, a little more fails, and seed 1's value, inside the seeds' band, fails."""
+    """The own-seed margin: TOLERANCE either way of seed 0's loss. A loss moved a little less passes, a little
+    more fails, and seed 1's value (0.01 away), inside the seeds' band, fails."""
     reference = committed()
     live = [dict(r) for r in reference.records if r["seed"] == 0]
     verdict = live_check.judge_own_seed(reference, live, "Live CPU")
     assert verdict.case == "identical" and [c.metric for c in verdict.checks] == ["train_loss", "val_loss"] * 2
-    live[1]["val_loss"] += 0.05 * 0.01 - 1e-9
+    live[1]["val_loss"] += live_check.TOLERANCE - 1e-9
     live[0]["train_accuracy"] += 0.5  # accuracies are not judged: they move in steps of one image
     verdict = live_check.judge_own_seed(reference, live, "Live CPU")
     assert verdict.case == "within" and verdict.reach == pytest.approx(1.0, abs=1e-5)
-    assert "within the margin around its seed's committed value (0.05 standard deviations" in verdict.sentence()
+    assert f"every value lies within {live_check.TOLERANCE:g} of its seed's committed value" in verdict.sentence()
     live[1]["val_loss"] += 2e-9
     verdict = live_check.judge_own_seed(reference, live, "Live CPU")
     assert verdict.case == "outside" and [(c.arm, c.metric) for c in verdict.outside] == [("radam", "val_loss")]
-    assert verdict.sentence().startswith("The slice lies outside the margin around its seed's committed value")
+    assert verdict.sentence().startswith(f"The slice lies outside {live_check.TOLERANCE:g} of its seed's committed")
     another_seed = [dict(r) for r in reference.records if r["seed"] == 1]
     for r in another_seed:
         r["seed"] = 0
@@ -178,7 +164,7 @@ def test_the_committed_calibration_has_no_false_alarm_and_catches_changes():
 
     measured = live_check.load_calibration(str(BOOK_RESULTS))
     reference = Results.load(str(BOOK_RESULTS / measured["reference"]))
-    judged = live_check.calibration(reference, measured)
+    judged = live_check.calibration(reference, measured, SLICE_ARMS)
     cases = {kind: [v.case for _, k, _, v in judged if k == kind] for kind in ("control", "perturbed", "changed")}
     assert len(cases["perturbed"]) >= 10 and "outside" not in cases["perturbed"]
     assert "identical" not in cases["perturbed"], "a perturbation that leaves the floats as they were tests nothing"
@@ -188,11 +174,11 @@ def test_the_committed_calibration_has_no_false_alarm_and_catches_changes():
     assert max(v.reach for _, k, _, v in judged if k == "perturbed") < 0.5
     assert min(v.reach for _, k, _, v in judged if k == "changed") > 1
     # the band of the other chapters' slices, on the same slices, lets changes through that this rule catches
-    by_band = [live_check.judge(reference, s["records"], measured["machine"]).case for s in measured["slices"]
-               if s["kind"] == "changed"]
+    by_band = [live_check.judge(reference, [r for r in s["records"] if r["arm"] in SLICE_ARMS],
+                                measured["machine"]).case for s in measured["slices"] if s["kind"] == "changed"]
     assert by_band.count("outside") < len(by_band)
     # a much wider margin would hide changes the rule catches now
-    wider = live_check.calibration(reference, measured, tolerance=5.0)
+    wider = live_check.calibration(reference, measured, SLICE_ARMS, tolerance=0.1)
     assert [v.case for _, k, _, v in wider if k == "changed"].count("outside") < len(cases["changed"])
 
 

@@ -1,4 +1,4 @@
-"""radam.transformer.live: the slice of the committed Transformer runs, judged by chapter 8's rule."""
+"""radam.transformer.live: the slice of the committed Transformer runs, judged by the seeds' band of radam.cifar10.live_check."""
 
 import dataclasses
 

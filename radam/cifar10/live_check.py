@@ -11,10 +11,10 @@ answer it on any machine.
   than another seed's run (the calibration measures how far). Exact comparisons then fail a healthy machine,
   so :func:`judge` allows a margin (case ``"within"``) by one of two rules:
 
-  - **its own seed** (``tolerance``, chapter 8's rule, :data:`TOLERANCE`): each live loss must lie within
-    ``tolerance`` standard deviations of the committed seeds' values from the committed value of its own seed.
-    It suits results trained with op determinism, where the slice is the same run as its seed up to rounding;
-  - **the seeds' band** (``widen``, :func:`band`, the rule of the other chapters' slices): each live value must
+  - **its own seed** (:func:`judge_own_seed`, chapter 8's rule): each live loss must lie within
+    :data:`TOLERANCE` of the committed loss of its own seed. It suits results trained with op determinism, where
+    the slice is the same run as its seed up to rounding, and arms whose first epoch rounding moves little;
+  - **the seeds' band** (:func:`judge`, the rule of the other chapters' slices): each live value must
     lie inside the committed seeds' range widened by :data:`WIDEN` standard deviations of the seeds on each
     side, which also admits a slice that lands on another seed's value.
 - A real change of the code that makes the numbers (another learning rate, another network, other optimizer
@@ -37,14 +37,13 @@ SLICE_METRICS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
 WIDEN = 3.0
 """The band's half-width beyond the committed seeds' range, in standard deviations of those seeds (ddof=1)."""
 
-TOLERANCE = 0.05
-"""Chapter 8's rule: how far a live loss may lie from its own seed's committed loss, in standard deviations
-(ddof=1) of the committed seeds' values at that epoch. Set from a pilot before the calibration ran: over one
-epoch, rounding-level changes had moved RAdam's training loss by at most 0.004 of the seeds' standard deviation,
-and real changes of the code by at least 0.13 of it."""
+TOLERANCE = 0.003
+"""Chapter 8's rule: how far a live loss (cross-entropy, in nats) may lie from its own seed's committed loss.
+Set from a pilot before the calibration ran: over one epoch, rounding-level changes had moved RAdam's losses by
+at most 0.0009, and real changes of the code its training loss by at least 0.010."""
 OWN_SEED_METRICS = ("train_loss", "val_loss")
 """The values chapter 8's rule judges: the losses, which rounding moves continuously. An accuracy moves in steps
-of one image (1/1,000 of the validation images), a larger step than the rule's margin allows."""
+of one image (1/1,000 of the validation images), a larger step than the rule's margin."""
 
 SUBSET_ROWS = (1102, 1017, 1017, 1329, 1017)
 """The rows of each training batch (data_batch_1..5) that the reference run used, rows 0..N-1 of each original
@@ -164,18 +163,6 @@ def _reach(check):
     return abs(check.live - middle) / half
 
 
-def own_seed_margin(values, own, tolerance=TOLERANCE):
-    """(low, high): ``own`` (the committed value of the slice's seed) give or take ``tolerance`` standard
-    deviations (ddof=1) of ``values`` (the committed values of every seed). Raises ValueError as :func:`band`."""
-    spread = band(values, widen=0.0)  # the same refusals: fewer than two values, a non-finite one
-    if not (np.isfinite(tolerance) and tolerance >= 0):
-        raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance!r}")
-    if not spread[0] <= own <= spread[1]:
-        raise ValueError(f"own must be one of the values, got {own!r} outside {list(values)}")
-    margin = tolerance * float(np.std(np.asarray(values, dtype=float), ddof=1))
-    return own - margin, own + margin
-
-
 def judge(reference, records, live_cpu, widen=WIDEN, metrics=SLICE_METRICS):
     """Judge live ``records`` (a short rerun's epoch records) against ``reference`` (the committed Results) by the
     seeds' band: "within" when every value lies in :func:`band` of the committed seeds' values.
@@ -190,14 +177,13 @@ def judge(reference, records, live_cpu, widen=WIDEN, metrics=SLICE_METRICS):
 
 
 def judge_own_seed(reference, records, live_cpu, tolerance=TOLERANCE, metrics=OWN_SEED_METRICS):
-    """Judge live ``records`` as :func:`judge` does, by chapter 8's rule: "within" when every value lies in
-    :func:`own_seed_margin` of its own seed's committed value."""
-    rule = (
-        f"the margin around its seed's committed value ({tolerance:g} standard deviations of the committed "
-        "seeds' values either way)"
-    )
-    return _judged(reference, records, live_cpu, metrics, rule,
-                   lambda values, own: own_seed_margin(values, own, tolerance))
+    """Judge live ``records`` as :func:`judge` does, by chapter 8's rule: "within" when every value lies within
+    ``tolerance`` of its own seed's committed value. Raises ValueError for a ``tolerance`` that is not a finite
+    number >= 0."""
+    if not (isinstance(tolerance, (int, float)) and np.isfinite(tolerance) and tolerance >= 0):
+        raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance!r}")
+    rule = f"{tolerance:g} of its seed's committed value"
+    return _judged(reference, records, live_cpu, metrics, rule, lambda values, own: (own - tolerance, own + tolerance))
 
 
 def _judged(reference, records, live_cpu, metrics, rule, margin):
@@ -232,12 +218,13 @@ def _judged(reference, records, live_cpu, metrics, rule, margin):
     return Verdict(case, tuple(checks), live_cpu, cpus, rule)
 
 
-def calibration(reference, measured, tolerance=TOLERANCE):
+def calibration(reference, measured, arms, tolerance=TOLERANCE):
     """Chapter 8's rule (:func:`judge_own_seed`) applied to a calibration (``live-check.json`` as a dict, from
-    ``python -m radam.cifar10.live_slice --calibrate``): [(variant, kind, description, verdict)] for every slice."""
+    ``python -m radam.cifar10.live_slice --calibrate``), to the records of ``arms`` only (the slice's; the
+    calibration trains others beside them): [(variant, kind, description, verdict)] for every slice in it."""
     return [
         (s["variant"], s["kind"], s["description"],
-         judge_own_seed(reference, s["records"], measured["machine"], tolerance))
+         judge_own_seed(reference, [r for r in s["records"] if r["arm"] in arms], measured["machine"], tolerance))
         for s in measured["slices"]
     ]
 

@@ -22,7 +22,7 @@ architecture where Adam without warmup is known to fail (Xiong et al., 2020; Liu
 - :mod:`~radam.transformer.fingerprint`: the digests (task, batches, initial weights) and the arms' update probes
   of a folder, and :func:`~radam.transformer.fingerprint.stale_parts`: what this code would no longer reproduce.
 - :mod:`~radam.transformer.live`: chapter 5's live slice, the first steps of seed 0 of Adam and Adam + warmup
-  retrained and judged by chapter 8's rule (:mod:`radam.cifar10.live_check`): identical on the machine and
+  retrained and judged by the seeds' band (:func:`radam.cifar10.live_check.judge`): identical on the machine and
   thread settings that made the results, within the committed seeds' widened range elsewhere.
 - :mod:`~radam.transformer.figures`: held-out accuracy and the size of the first updates, one colour per arm.
 - ``python -m radam.transformer --out DIR``: trains the arms x seeds into DIR, resumes there, records the

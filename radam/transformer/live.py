@@ -2,8 +2,8 @@
 
 The slice retrains the first :data:`SLICE_STEPS` steps of arms :data:`SLICE_ARMS`, seed ``SLICE_SEED``
 (the same initial weights and minibatches as the committed runs, :func:`radam.transformer.experiment.run` with
-``stop``) and compares each evaluation's :data:`METRICS` with the committed records, by the rule of chapter 8's
-live check (:func:`radam.cifar10.live_check.judge`):
+``stop``) and compares each evaluation's :data:`METRICS` with the committed records, by the seeds' band of
+:func:`radam.cifar10.live_check.judge`:
 
 - on the machine that made the results, with the same thread settings (:func:`identity_due`), TensorFlow repeats
   a run bit for bit, and every live value must equal its committed one;
