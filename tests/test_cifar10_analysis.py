@@ -1,4 +1,4 @@
-"""radam.cifar10.analysis: complete runs only, verdicts against the seed spread, sweeps."""
+"""radam.cifar10.analysis: complete runs only, sweeps over learning rates, their paired differences."""
 
 import math
 
@@ -25,26 +25,6 @@ def test_incomplete_runs_are_left_out():
     r = results({"a": [0.5, 0.6, None]})
     r.records = [x for x in r.records if not (x["seed"] == 1 and x["epoch"] == 3)]
     assert analysis.final_accuracies(r, "a") == {0: 0.5}
-    assert analysis.final_accuracies(r, "a", best=True) == {0: 0.5}
-
-
-def test_a_difference_beyond_the_spread_on_every_seed_is_a_verdict():
-    c = analysis.compare(results({"a": [0.70, 0.72, 0.71], "b": [0.60, 0.61, 0.62]}), "a", "b")
-    assert c.decided and c.beyond_spread and c.wins == 3
-    assert abs(c.difference - 0.1) < 1e-12 and abs(c.spread - 0.02) < 1e-12
-    assert c.verdict().endswith("a is ahead beyond the seed spread, on every seed.")
-
-
-def test_within_the_spread_or_split_seeds_is_no_verdict():
-    within = analysis.compare(results({"a": [0.70, 0.60, 0.65], "b": [0.66, 0.64, 0.62]}), "a", "b")
-    assert within.decided and not within.beyond_spread
-    assert within.verdict().endswith("within the seed spread: no difference this run can resolve.")
-
-
-def test_fewer_than_three_seeds_decide_nothing():
-    c = analysis.compare(results({"a": [0.9, None, None], "b": [0.1, None, None]}), "a", "b")
-    assert not c.decided and not c.beyond_spread
-    assert c.verdict().endswith("1 seed so far, too few to judge (at least 3).")
 
 
 def test_sweeps_join_the_reference_rate_and_pick_the_best():
@@ -53,7 +33,6 @@ def test_sweeps_join_the_reference_rate_and_pick_the_best():
     table = analysis.learning_rate_sweep([reference, sweep], ["adam"])
     assert list(table["adam"]) == [0.0001, 0.001, 0.01]
     assert analysis.best_learning_rates(table) == {"adam": (0.001, 0.61)}
-    assert analysis.robustness(table, within=0.1) == {"adam": 2}
 
 
 def test_a_sweep_can_keep_only_its_own_seeds():
@@ -78,28 +57,6 @@ def test_book_results_missing_from_a_checkout_are_not_downloaded(tmp_path, monke
     (tmp_path / "results").mkdir()
     with pytest.raises(FileNotFoundError, match="'lr-sweep' are not in .* \\(not computed yet\\)"):
         load_book_results("lr-sweep", folder=str(tmp_path / "results"))
-
-
-def test_a_sweep_compares_two_arms_rate_by_rate_against_their_two_seeds():
-    sweep = {
-        "radam": {1e-3: {0: 0.60, 1: 0.62}, 1e-2: {0: 0.58, 1: 0.57}, 3e-2: {0: 0.50}},
-        "adam": {1e-3: {0: 0.61, 1: 0.60}, 1e-2: {0: 0.30, 1: 0.10}, 3e-2: {0: 0.10}, 1e-4: {0: 0.4, 1: 0.4}},
-    }
-    at = analysis.compare_at_rates(sweep, "radam", "adam")
-    assert list(at) == [1e-3, 1e-2, 3e-2]  # 1e-4: radam has no run there
-    assert at[1e-2].decided and at[1e-2].beyond_spread and abs(at[1e-2].spread - 0.2) < 1e-12
-    assert at[1e-3].decided and not at[1e-3].beyond_spread  # the seeds disagree on the sign
-    assert not at[3e-2].decided
-    assert analysis.sweep_verdict(sweep, "radam", "adam") == (
-        "radam against adam: ahead beyond the seed spread at lr = 0.01; within the spread at lr = 0.001; "
-        "fewer than 2 common seeds so far at lr = 0.03."
-    )
-    assert analysis.sweep_verdict({"a": {}, "b": {0.1: {0: 1.0}}}, "a", "b") == (
-        "a and b have no rate with a completed seed in common yet."
-    )
-    assert at[3e-2].verdict().endswith("1 seed so far, too few to judge (at least 2).")
-    behind = analysis.sweep_verdict(sweep, "adam", "radam")
-    assert behind.startswith("adam against radam: behind beyond the seed spread at lr = 0.01; within")
 
 
 def test_provenance_rows_name_every_command_and_its_commits():
@@ -131,61 +88,6 @@ def test_rates_where_every_seed_stopped_learning_are_found_by_their_loss():
     assert analysis.untrained_rates(losses) == {"adam": [0.01], "radam": []}  # 0.001: one seed learned
     assert analysis.untrained_rates(losses, within=1e-4) == {"adam": [], "radam": []}
     assert analysis.untrained_rates({"a": {0.1: {0: 1.0986}}}, classes=3) == {"a": [0.1]}
-
-
-def test_a_difference_beyond_the_spread_with_one_seed_disagreeing_is_no_verdict():
-    # mean difference 0.0633 > spread 0.06, yet seed 2 has a behind b (0.75 < 0.76): not "on every seed"
-    c = analysis.compare(results({"a": [0.80, 0.80, 0.75], "b": [0.70, 0.70, 0.76]}), "a", "b")
-    assert c.decided and abs(c.difference) > c.spread and c.wins == 2
-    assert not c.beyond_spread
-    assert c.verdict().endswith("within the seed spread: no difference this run can resolve.")
-
-
-def test_the_verdicts_whole_sentences():
-    ahead = analysis.compare(results({"a": [0.70, 0.72, 0.71], "b": [0.60, 0.61, 0.62]}), "a", "b")
-    assert ahead.verdict() == ("a 0.710 vs b 0.610: difference +0.100, seed spread 0.020, a ahead on 3 of 3 seeds; "
-                               "a is ahead beyond the seed spread, on every seed.")
-    behind = analysis.compare(results({"a": [0.60, 0.61, 0.62], "b": [0.70, 0.72, 0.71]}), "a", "b")
-    assert behind.beyond_spread and behind.verdict().endswith("; b is ahead beyond the seed spread, on every seed.")
-    one = analysis.compare(results({"a": [0.9, None, None], "b": [0.1, None, None]}), "a", "b")
-    assert one.verdict() == ("a 0.900 vs b 0.100: difference +0.800, seed spread 0.000, a ahead on 1 of 1 seed; "
-                             "1 seed so far, too few to judge (at least 3).")
-    two = analysis.compare(results({"a": [0.9, 0.8, None], "b": [0.1, 0.2, None]}), "a", "b")
-    assert two.verdict().endswith("a ahead on 2 of 2 seeds; 2 seeds so far, too few to judge (at least 3).")
-
-
-def test_compare_pairs_the_common_seeds_counts_ties_as_no_win_and_passes_best_on():
-    import pytest
-
-    r = results({"a": [0.70, 0.72, 0.71], "b": [0.60, 0.72, None]})
-    c = analysis.compare(r, "a", "b")
-    assert (c.a, c.b, c.seeds, c.wins) == ("a", "b", (0, 1), 1)  # seed 2: b incomplete; seed 1: a tie
-    assert c.paired == (0.70 - 0.60, 0.0)
-    # best=True: each seed's highest epoch, not its last (both arms)
-    for record in r.records:
-        if record["epoch"] == 1:
-            record["val_accuracy"] = 0.9 if record["arm"] == "a" else 0.8
-    last = analysis.compare(r, "a", "b")
-    assert (last.mean_a, last.mean_b) == pytest.approx((0.71, 0.66), abs=1e-12)
-    best = analysis.compare(r, "a", "b", best=True)
-    assert (best.mean_a, best.mean_b) == pytest.approx((0.9, 0.8), abs=1e-12)
-    with_none = results({"a": [0.5, None, None], "b": [None, 0.5, None]})
-    with pytest.raises(ValueError, match="^arms 'a' and 'b' have no completed seed in common$"):
-        analysis.compare(with_none, "a", "b")
-
-
-def test_a_sweep_names_every_rate_of_a_group_and_uses_its_seed_minimum():
-    sweep = {
-        "a": {1e-3: {0: 0.9, 1: 0.91}, 1e-2: {0: 0.8, 1: 0.81}, 3e-2: {0: 0.5}},
-        "b": {1e-3: {0: 0.5, 1: 0.51}, 1e-2: {0: 0.4, 1: 0.41}, 3e-2: {1: 0.5}},
-    }
-    at = analysis.compare_at_rates(sweep, "a", "b")
-    assert list(at) == [1e-3, 1e-2]  # 3e-2: no seed in common
-    assert all((c.a, c.b) == ("a", "b") for c in at.values())
-    assert analysis.sweep_verdict(sweep, "a", "b") == "a against b: ahead beyond the seed spread at lr = 0.001, 0.01."
-    assert analysis.sweep_verdict(sweep, "a", "b", min_seeds=3) == (
-        "a against b: fewer than 3 common seeds so far at lr = 0.001, 0.01."
-    )
 
 
 def curves_results(curves, epochs=6):

@@ -43,29 +43,24 @@ def test_learning_rate_figure_follows_each_arms_schedule():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["adam", "radam-blog"]
 
 
-def test_the_sweep_figure_draws_mean_band_and_best_per_arm_on_a_log_axis():
+def test_the_sweep_figure_draws_mean_and_band_per_arm_on_a_log_axis():
     from radam.cifar10 import figures
 
-    final = {"adam": {1e-4: {0: 0.5, 1: 0.6}, 1e-2: {0: 0.1, 1: 0.1}}, "radam": {1e-4: {0: 0.4, 1: 0.5}}}
-    best = {"adam": {1e-4: {0: 0.7, 1: 0.8}, 1e-2: {0: 0.2, 1: 0.2}}, "radam": {1e-4: {0: 0.45, 1: 0.55}}}
-    ax = figures.sweep(final, best, cifar10.NAMED_ARMS).axes[0]
+    ends = {"adam": {1e-4: {0: 0.5, 1: 0.6}, 1e-2: {0: 0.1, 1: 0.1}}, "radam": {1e-4: {0: 0.4, 1: 0.5}}}
+    ax = figures.sweep(ends, cifar10.NAMED_ARMS).axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["adam (2+ seeds)", "adam: best epoch", "radam (2+ seeds)", "radam: best epoch", "chance (1 in 10)"]
-    adam_final, adam_best, radam_final = ax.lines[:3]
-    np.testing.assert_allclose(adam_final.get_xdata(), [1e-4, 1e-2])
-    np.testing.assert_allclose(adam_final.get_ydata(), [0.55, 0.1])
-    np.testing.assert_allclose(adam_best.get_ydata(), [0.75, 0.2])
-    assert adam_final.get_color() == figures.arm_style(cifar10.NAMED_ARMS["adam"])["color"] != radam_final.get_color()
+    assert labels == ["adam (2+ seeds)", "radam (2+ seeds)", "chance (1 in 10)"]
+    adam, radam = ax.lines[:2]
+    np.testing.assert_allclose(adam.get_xdata(), [1e-4, 1e-2])
+    np.testing.assert_allclose(adam.get_ydata(), [0.55, 0.1])
+    np.testing.assert_allclose(radam.get_ydata(), [0.45])
+    assert adam.get_color() == figures.arm_style(cifar10.NAMED_ARMS["adam"])["color"] != radam.get_color()
     band = ax.collections[0].get_paths()[0].vertices
     assert band[:, 1].min() == pytest.approx(0.1) and band[:, 1].max() == pytest.approx(0.6)
-    assert ax.get_xscale() == "log" and ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert ax.get_xscale() == "log" and ax.get_xlabel() and ax.get_ylabel() == "validation endpoint"
+    assert "endpoint" in ax.get_title()
     assert ax.lines[-1].get_ydata()[0] == pytest.approx(0.1)
     matplotlib.pyplot.close(ax.figure)
-    endpoints = figures.sweep(final, None, cifar10.NAMED_ARMS, ylabel="endpoint").axes[0]
-    assert [t.get_text() for t in endpoints.get_legend().get_texts()] == [
-        "adam (2+ seeds)", "radam (2+ seeds)", "chance (1 in 10)"]
-    assert endpoints.get_ylabel() == "endpoint" and "endpoint" in endpoints.get_title()
-    matplotlib.pyplot.close(endpoints.figure)
 
 
 def test_the_verdict_figure_draws_each_seed_the_mean_and_its_interval_in_arm_as_colour():

@@ -170,9 +170,9 @@ def test_the_committed_calibration_has_no_false_alarm_and_catches_changes():
     assert "identical" not in cases["perturbed"], "a perturbation that leaves the floats as they were tests nothing"
     assert cases["changed"] and set(cases["changed"]) == {"outside"}
     assert cases["control"] and "outside" not in cases["control"]
-    # reach: every perturbed slice well inside its margins, every change beyond an edge
-    assert max(v.reach for _, k, _, v in judged if k == "perturbed") < 0.5
-    assert min(v.reach for _, k, _, v in judged if k == "changed") > 1
+    # reach: every perturbed slice inside its margins, every change beyond an edge
+    assert max(v.reach for _, k, _, v in judged if k == "perturbed") < 1 < min(v.reach for _, k, _, v in judged
+                                                                                if k == "changed")
     # the band of the other chapters' slices, on the same slices, lets changes through that this rule catches
     by_band = [live_check.judge(reference, [r for r in s["records"] if r["arm"] in SLICE_ARMS],
                                 measured["machine"]).case for s in measured["slices"] if s["kind"] == "changed"]
@@ -230,17 +230,3 @@ def test_the_calibration_file_is_strict_json_with_provenance():
     assert measured["provenance"]["command"].startswith("python -m radam.cifar10.live_slice --calibrate")
     assert measured["machine"] and measured["provenance"]["commit"]
     assert {s["variant"] for s in measured["slices"]} >= {"unchanged", "one-thread", "onednn-off", "rate-x2"}
-
-
-def test_rounding_spread_compares_the_live_values_with_the_seeds():
-    reference = committed()  # every metric's seeds: x, x + 0.01, x + 0.02 (standard deviation 0.01)
-    slices = []
-    for shift in (0.0, 0.002, 0.004):
-        live = [dict(r) for r in reference.records if r["seed"] == 0]
-        for r in live:
-            r["val_loss"] += shift
-        slices.append(live_check.judge(reference, live, "Live CPU"))
-    ratios = live_check.rounding_spread(slices)
-    assert len(ratios) == 2 * len(METRICS)
-    assert sorted(ratios)[-2:] == pytest.approx([0.2, 0.2])  # val_loss of both arms: sd 0.002 / 0.01
-    assert sorted(ratios)[0] == 0.0  # the other values did not move

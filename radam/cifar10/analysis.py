@@ -1,10 +1,8 @@
-"""Reading results: per-seed final accuracies, paired comparisons of arms against the seed spread, sweeps.
+"""Reading results: per-seed final values, sweeps over learning rates, the paired differences of a sweep.
 
-Every verdict the CIFAR-10 chapter prints is computed here from the records, so no conclusion is typed in
-by hand that the numbers could contradict.
+Every verdict the CIFAR-10 chapter prints is computed here or in :mod:`radam.cifar10.questions` from the
+records, so no conclusion is typed in by hand that the numbers could contradict.
 """
-
-import dataclasses
 
 import numpy as np
 
@@ -12,91 +10,20 @@ from radam.cifar10 import stats
 from radam.cifar10.arms import sweep_name
 
 
-def final_accuracies(results, arm, metric="val_accuracy", best=False):
-    """{seed: the arm's last-epoch value of ``metric``} (its highest over epochs with ``best=True``),
-    over the seeds whose run is complete (reached the results' ``epochs``); runs still training are left out."""
+def final_accuracies(results, arm, metric="val_accuracy"):
+    """{seed: the arm's last-epoch value of ``metric``} over the seeds whose run is complete (reached the results'
+    ``epochs``); runs still training are left out."""
     by_seed = {}
     for record in results.records:
         if record["arm"] == arm:
             value = record[metric]  # None where the run diverged
             by_seed.setdefault(record["seed"], {})[record["epoch"]] = np.nan if value is None else value
     last = results.settings["epochs"]
-    complete = {seed: epochs for seed, epochs in by_seed.items() if len(epochs) >= last}
-    if best:
-        return {seed: max(epochs.values()) for seed, epochs in sorted(complete.items())}
-    return {seed: epochs[last] for seed, epochs in sorted(complete.items())}
+    return {seed: epochs[last] for seed, epochs in sorted(by_seed.items()) if len(epochs) >= last}
 
 
-MIN_SEEDS = 3
-"""The fewest completed seeds per arm for a verdict; with fewer, the spread over seeds says little."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Comparison:
-    """Arm ``a`` against arm ``b`` over the seeds both completed.
-
-    ``difference`` is mean(a) - mean(b); ``spread`` the larger of the two arms' ranges over seeds (highest minus
-    lowest seed); ``paired`` the per-seed differences a - b (the arms of a seed share initial weights and
-    batches); ``wins`` how many seeds a beat b on; ``min_seeds`` the fewest seeds that decide anything.
-    """
-
-    a: str
-    b: str
-    seeds: tuple
-    mean_a: float
-    mean_b: float
-    difference: float
-    spread: float
-    paired: tuple
-    wins: int
-    min_seeds: int = MIN_SEEDS
-
-    @property
-    def decided(self):
-        """Whether both arms have completed seeds enough (``min_seeds``) to judge by their spread."""
-        return len(self.seeds) >= self.min_seeds
-
-    @property
-    def beyond_spread(self):
-        """Whether, with seeds enough, abs(difference) exceeds the seed spread and every seed agrees on its
-        sign."""
-        consistent = all(d > 0 for d in self.paired) or all(d < 0 for d in self.paired)
-        return self.decided and abs(self.difference) > self.spread and consistent
-
-    def verdict(self):
-        """One sentence that says what the numbers support, computed from them."""
-        n = len(self.seeds)
-        head = (f"{self.a} {self.mean_a:.3f} vs {self.b} {self.mean_b:.3f}: difference {self.difference:+.3f}, "
-                f"seed spread {self.spread:.3f}, {self.a} ahead on {self.wins} of {n} seed{'s' if n != 1 else ''}")
-        if not self.decided:
-            return head + f"; {n} seed{'s' if n != 1 else ''} so far, too few to judge (at least {self.min_seeds})."
-        if self.beyond_spread:
-            leader = self.a if self.difference > 0 else self.b
-            return head + f"; {leader} is ahead beyond the seed spread, on every seed."
-        return head + "; within the seed spread: no difference this run can resolve."
-
-
-def compare(results, a, b, metric="val_accuracy", best=False):
-    """A :class:`Comparison` of arms ``a`` and ``b`` over the seeds both completed."""
-    return _comparison(a, b, final_accuracies(results, a, metric, best), final_accuracies(results, b, metric, best))
-
-
-def _comparison(a, b, acc_a, acc_b, min_seeds=MIN_SEEDS):
-    """A :class:`Comparison` of the per-seed values ``acc_a`` and ``acc_b`` ({seed: value}) over their common
-    seeds."""
-    seeds = tuple(sorted(set(acc_a) & set(acc_b)))
-    if not seeds:
-        raise ValueError(f"arms {a!r} and {b!r} have no completed seed in common")
-    x = np.array([acc_a[s] for s in seeds])
-    y = np.array([acc_b[s] for s in seeds])
-    return Comparison(
-        a, b, seeds, float(x.mean()), float(y.mean()), float(x.mean() - y.mean()),
-        float(max(np.ptp(x), np.ptp(y))), tuple(float(d) for d in x - y), int(np.sum(x > y)), min_seeds,
-    )
-
-
-def learning_rate_sweep(results_list, bases, best=False, seeds=None, metric="val_accuracy"):
-    """{base arm: {learning rate: {seed: final (or best) value of ``metric``}}} over several results.
+def learning_rate_sweep(results_list, bases, seeds=None, metric="val_accuracy"):
+    """{base arm: {learning rate: {seed: final value of ``metric``}}} over several results.
 
     An arm named ``BASE-lrLR`` counts at LR; an arm named ``BASE`` itself (e.g. the reference run's ``radam``)
     counts at its own learning rate, so the reference run's lr = 1e-3 joins the sweep. ``seeds`` keeps those
@@ -108,7 +35,7 @@ def learning_rate_sweep(results_list, bases, best=False, seeds=None, metric="val
             base, rate = sweep_name(arm.name)
             if base not in sweep:
                 continue
-            values = final_accuracies(results, arm.name, metric, best)
+            values = final_accuracies(results, arm.name, metric)
             if seeds is not None:
                 values = {seed: value for seed, value in values.items() if seed in seeds}
             if values:
@@ -182,17 +109,6 @@ def best_learning_rates(sweep):
     return out
 
 
-def robustness(sweep, within=0.02):
-    """{base arm: the number of swept learning rates whose mean accuracy is within ``within`` of the arm's best}:
-    how wide a range of rates the arm tolerates."""
-    out = {}
-    for base, rates in sweep.items():
-        means = [np.mean(list(seeds.values())) for seeds in rates.values()]
-        if means:
-            out[base] = int(np.sum(np.array(means) >= max(means) - within))
-    return out
-
-
 def untrained_rates(loss_sweep, classes=10, within=0.01):
     """{base arm: the learning rates at which every seed ended with a training loss within ``within`` of
     ln(classes)}, ``loss_sweep`` being :func:`learning_rate_sweep` of ``train_loss``.
@@ -209,36 +125,6 @@ def untrained_rates(loss_sweep, classes=10, within=0.01):
         base: [lr for lr, seeds in rates.items() if all(map(untrained, seeds.values()))]
         for base, rates in loss_sweep.items()
     }
-
-
-SWEEP_MIN_SEEDS = 2
-"""The fewest common seeds for a verdict at one rate of a sweep. Sweeps train two seeds per rate, so a
-difference there counts only when it exceeds the two seeds' spread and both seeds agree on its sign."""
-
-
-def compare_at_rates(sweep, a, b, min_seeds=SWEEP_MIN_SEEDS):
-    """{learning rate: :class:`Comparison` of base arms ``a`` and ``b``} at every rate of ``sweep`` (as
-    :func:`learning_rate_sweep` returns it) where both have a completed seed in common."""
-    out = {}
-    for lr in sorted(set(sweep[a]) & set(sweep[b])):
-        if set(sweep[a][lr]) & set(sweep[b][lr]):
-            out[lr] = _comparison(a, b, sweep[a][lr], sweep[b][lr], min_seeds)
-    return out
-
-
-def sweep_verdict(sweep, a, b, min_seeds=SWEEP_MIN_SEEDS):
-    """One sentence: at which rates ``a`` is ahead of ``b`` beyond the seed spread, behind, or within it."""
-    comparisons = compare_at_rates(sweep, a, b, min_seeds)
-    if not comparisons:
-        return f"{a} and {b} have no rate with a completed seed in common yet."
-    groups = {
-        "ahead beyond the seed spread": [lr for lr, c in comparisons.items() if c.beyond_spread and c.difference > 0],
-        "behind beyond the seed spread": [lr for lr, c in comparisons.items() if c.beyond_spread and c.difference < 0],
-        "within the spread": [lr for lr, c in comparisons.items() if c.decided and not c.beyond_spread],
-        f"fewer than {min_seeds} common seeds so far": [lr for lr, c in comparisons.items() if not c.decided],
-    }
-    parts = [f"{what} at lr = {', '.join(f'{lr:g}' for lr in rates)}" for what, rates in groups.items() if rates]
-    return f"{a} against {b}: " + "; ".join(parts) + "."
 
 
 def provenance_rows(results):

@@ -39,15 +39,14 @@ def curves(results, metric="val_accuracy", ax=None, title=None):
     return ax.figure
 
 
-def sweep(sweep_final, sweep_best, arms, ax=None, title=None, ylabel="validation accuracy"):
-    """Final (solid) and best (dotted) validation accuracy against the base learning rate, one line per arm
-    with the seed range as a band, on a log axis. ``sweep_*`` as :func:`radam.cifar10.analysis.learning_rate_sweep`
-    returns them (``sweep_final`` may be an endpoint sweep, :func:`radam.cifar10.analysis.endpoint_sweep`, and
-    ``sweep_best`` None: no dotted lines); ``arms`` maps base names to Arms (for the colours). A grey line marks
-    chance, one class in ten: a run that stopped learning ends there."""
+def sweep(endpoints, arms, ax=None, title=None, ylabel="validation endpoint"):
+    """The endpoint against the base learning rate, one line per arm (the mean over seeds) with the seed range as
+    a band, on a log axis. ``endpoints`` as :func:`radam.cifar10.analysis.endpoint_sweep` returns them; ``arms``
+    maps base names to Arms (for the colours). A grey line marks chance, one class in ten: a run that stopped
+    learning ends there."""
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 5.2), layout="constrained")
-    for base, rates in sweep_final.items():
+    for base, rates in endpoints.items():
         if not rates:
             continue
         style = arm_style(arms[base])
@@ -56,16 +55,11 @@ def sweep(sweep_final, sweep_best, arms, ax=None, title=None, ylabel="validation
         seeds = min(len(v) for v in values)
         ax.plot(lr, [v.mean() for v in values], marker="o", color=style["color"], label=f"{base} ({seeds}+ seeds)")
         ax.fill_between(lr, [v.min() for v in values], [v.max() for v in values], color=style["color"], alpha=0.15)
-        if sweep_best is not None:
-            best = [np.mean(list(s.values())) for s in sweep_best[base].values()]
-            ax.plot(list(sweep_best[base]), best, linestyle=":", marker=".", color=style["color"],
-                    label=f"{base}: best epoch")
     ax.axhline(1 / len(CLASS_NAMES), color="0.55", linewidth=0.8, linestyle="--",
                label=f"chance (1 in {len(CLASS_NAMES)})")
     ax.set_xscale("log")
-    default = "Validation accuracy at the last (solid) and best (dotted) epoch" if sweep_best is not None else (
-        "The endpoint at each learning rate (mean over seeds; band: lowest to highest seed)")
-    plotting.finish(ax, title or default, "base learning rate lr", ylabel)
+    plotting.finish(ax, title or "The endpoint at each learning rate (mean over seeds; band: lowest to highest seed)",
+                    "base learning rate lr", ylabel)
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4)  # an arm a column
     return ax.figure
 

@@ -10,10 +10,10 @@ The check's error rates are measured, not assumed. The command ::
     python -m radam.cifar10.live_slice --calibrate --results book/results/long-run --out book/results/live-check
 
 trains the slice once unchanged and once per :data:`VARIANTS` entry, each in a process of its own, with plain
-Adam beside it (:data:`CONTRAST_ARMS`): slices whose
-floating-point sums differ as on another machine (one intra-op thread, oneDNN off, the learning rate moved by
-a few parts in a million: rounding-level changes that grow over the slice's steps) must pass; slices made by
-code that would change the results (another learning rate or beta, the rectification dropped) should fail.
+Adam beside it (:data:`CONTRAST_ARMS`): slices whose floating-point sums differ as on another machine (one
+intra-op thread, oneDNN off, the learning rate moved by a few parts in a million: rounding-level changes that
+grow over the slice's steps) must pass; slices made by code that would change the results (another learning
+rate or beta, the rectification dropped) should fail.
 It writes ``live-check.json``: every slice's records, its variant, and the provenance of the command.
 Chapter 8 judges them with the current rule and states the false alarms and the detections.
 """
@@ -118,10 +118,9 @@ def run_slice(reference, data_dir=None, arm_changes=(), command="chapter 8 live 
     """(live Results, None), or (None, the sentence saying why the slice was skipped).
 
     Retrains ``arms`` (by default :data:`SLICE_ARMS`), seed :data:`SLICE_SEED`, for :data:`SLICE_EPOCHS` epoch on
-    the reference run's
-    images, with its validation split, augmentation and batch size. The images are found on this machine by
-    ``radam.cifar10.data.local_folder`` (never downloaded); from the full data set it takes the subset's rows
-    (:func:`radam.cifar10.live_check.select_subset`). TensorFlow's op determinism is on, so one machine repeats
+    the reference run's images, with its validation split, augmentation and batch size. The images are found on
+    this machine by ``radam.cifar10.data.local_folder`` (never downloaded); from the full data set it takes the
+    subset's rows (:func:`radam.cifar10.live_check.select_subset`). TensorFlow's op determinism is on, so one machine repeats
     the slice bit for bit (without it, two runs on one busy machine can differ in the last digits); it also
     picks other kernels than a run without it, so the slice equals committed records only where they were
     trained with ``--deterministic`` on the same machine.
