@@ -49,6 +49,18 @@ def test_results_without_the_slices_arms_or_seeds_are_not_sliced(reference):
     assert live_slice.run_slice(one_seed)[1] == live_slice.unsliceable(one_seed)
 
 
+@pytest.mark.parametrize("changed, how", [({"deterministic": False}, "without op determinism"),
+                                          ({"mixed_precision": True}, "in mixed precision")])
+def test_results_the_slice_cannot_repeat_are_not_sliced(reference, changed, how):
+    """A reader's full run on a GPU (mixed precision, no op determinism): the slice, trained deterministically in
+    float32, would land far from it however healthy the code, so it is skipped with a sentence, not failed."""
+    other = Results(reference.arms, {**reference.settings, **changed}, reference.records)
+    skipped = live_slice.unsliceable(other)
+    assert skipped.startswith("The live slice was skipped: it repeats a run trained with op determinism")
+    assert f"these results were trained {how}" in skipped
+    assert live_slice.run_slice(other) == (None, skipped)
+
+
 @needs_keras
 def test_other_images_are_not_sliced(reference, tmp_path):
     """Files that are not the reference run's images: skipped before any training, with the two digests."""

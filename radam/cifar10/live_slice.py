@@ -30,12 +30,12 @@ import time
 from radam.cifar10 import live_check
 
 SLICE_ARMS = ("adam-warmup", "radam")
-"""The arms the slice retrains: the book's optimizer and Adam with a warmup, whose first epoch rounding moves
+"""The arms the slice retrains, the book's optimizer and Adam with a warmup, whose first epoch rounding moves
 little, since both take small steps at first."""
 CONTRAST_ARMS = ("adam",)
-"""Arms the calibration trains beside the slice's, which the slice leaves out: plain Adam takes steps of the full
-rate from the first, normalised by a second moment that is still one gradient's square, so rounding moves its
-first epoch about as far as a change of the code does."""
+"""Arms the calibration trains beside the slice's and the slice leaves out. Plain Adam takes steps of the full
+rate from the first, each divided by the root of a second moment that holds only the first few squared
+gradients, so rounding moves its first epoch about as far as a change of the code does."""
 SLICE_SEED = 0
 """The seed of the runs the slice retrains."""
 SLICE_EPOCHS = 1
@@ -86,9 +86,18 @@ SKIPPED_NO_DATA = (
 
 
 def unsliceable(reference, arms=SLICE_ARMS):
-    """Why ``reference`` cannot be checked by the slice (a sentence), or None: it needs the ``arms``, each with a
-    record of seed :data:`SLICE_SEED` and at least two seeds at epoch :data:`SLICE_EPOCHS` (the spread the check
-    judges by)."""
+    """Why ``reference`` cannot be checked by the slice (a sentence), or None: it needs results trained with op
+    determinism in float32 (the slice repeats such a run up to rounding, and
+    :func:`radam.cifar10.live_check.judge_own_seed` allows no more), and the ``arms``, each with a record of seed
+    :data:`SLICE_SEED` and at least two seeds at epoch :data:`SLICE_EPOCHS`."""
+    settings = reference.settings
+    if not settings.get("deterministic") or settings.get("mixed_precision"):
+        return (
+            "The live slice was skipped: it repeats a run trained with op determinism in float32 "
+            "(--deterministic, no mixed precision) and allows only rounding, but these results were trained "
+            f"{'in mixed precision' if settings.get('mixed_precision') else 'without op determinism'}, so no "
+            "slice of them can be repeated that closely."
+        )
     for name in arms:
         seeds = {r["seed"] for r in reference.records if r["arm"] == name and r["epoch"] == SLICE_EPOCHS}
         if SLICE_SEED not in seeds or len(seeds) < 2:
