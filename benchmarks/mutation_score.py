@@ -13,7 +13,7 @@ and prints the module's score, the time it took, and every surviving mutant with
 as equivalent in benchmarks/equivalent_mutants.txt (one per line: the mutant's name, then a one-line reason).
 The score is killed / (all mutants - equivalent ones); mutants that no selected test reaches count as survivors.
 Of radam/cifar10/analysis.py only the verdict code is scored (the paired endpoints: endpoint_sweep, paired_at_rates,
-epoch_to_epoch_change; the older seed-range rule: Comparison, compare, compare_at_rates, sweep_verdict).
+epoch_to_epoch_change).
 
 radam.keras is tested through mutmut's fork server without warm-up (see TENSORFLOW): each mutant's process
 imports TensorFlow afresh, some 6 CPU seconds, and its tests train small models, so the module's 565 mutants
@@ -83,9 +83,8 @@ SAMPLE = {"keras": 60}
 """Mutants scored per module by default, a seeded random sample (see ``--sample``): every mutant of radam.keras
 imports TensorFlow anew and runs model.fit-sized tests (see the timings above)."""
 FUNCTIONS = {  # the modules scored on some of their functions only: a pattern of mutant names
-    # the verdict code: the paired endpoints chapter 8 decides with, and the older seed-range rule
-    "analysis": re.compile(r"Comparison|_comparison|x_compare|sweep_verdict|x_endpoint_sweep|x_paired_at_rates"
-                           r"|x_epoch_to_epoch_change"),
+    # the verdict code: the paired endpoints chapter 8 decides with
+    "analysis": re.compile(r"x_endpoint_sweep|x_paired_at_rates|x_epoch_to_epoch_change"),
 }
 DETECTED = ("killed", "timeout", "segfault")
 """mutmut's statuses of a mutant the tests detect: a test failed, or the tests did not finish (an endless loop)."""

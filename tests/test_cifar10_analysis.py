@@ -86,8 +86,11 @@ def test_rates_where_every_seed_stopped_learning_are_found_by_their_loss():
     losses = analysis.learning_rate_sweep([r], ["adam", "radam"], metric="train_loss")
     assert losses["adam"] == {0.001: {0: 0.9, 1: 2.3030}, 0.01: {0: 2.3031, 1: 2.3040}}
     assert analysis.untrained_rates(losses) == {"adam": [0.01], "radam": []}  # 0.001: one seed learned
-    assert analysis.untrained_rates(losses, within=1e-4) == {"adam": [], "radam": []}
+    assert analysis.untrained_rates(losses, within=1e-4) == {"adam": [0.01], "radam": []}  # both above ln 10
     assert analysis.untrained_rates({"a": {0.1: {0: 1.0986}}}, classes=3) == {"a": [0.1]}
+    # above ln 10 is worse than a uniform guess: stopped too; below it by more than `within` is learning
+    assert analysis.untrained_rates({"a": {0.1: {0: 2.49, 1: 2.3131}, 0.01: {0: 2.2925}}}) == {"a": [0.1]}
+    assert analysis.untrained_rates({"a": {0.01: {0: 2.2927}}}) == {"a": [0.01]}
 
 
 def curves_results(curves, epochs=6):

@@ -110,16 +110,16 @@ def best_learning_rates(sweep):
 
 
 def untrained_rates(loss_sweep, classes=10, within=0.01):
-    """{base arm: the learning rates at which every seed ended with a training loss within ``within`` of
-    ln(classes)}, ``loss_sweep`` being :func:`learning_rate_sweep` of ``train_loss``.
+    """{base arm: the learning rates at which every seed ended with a training loss above ln(classes) - ``within``},
+    ``loss_sweep`` being :func:`learning_rate_sweep` (or :func:`endpoint_sweep`) of ``train_loss``.
 
     A cross-entropy of ln(classes) is what a network that gives every class the same probability scores: a run
-    that ends there has stopped learning (a learning rate too high for it), whatever its accuracy; so has a run
-    whose loss is not a number (it diverged)."""
+    that ends there, or above it, has stopped learning (a learning rate too high for it), whatever its accuracy;
+    so has a run whose loss is not a number (it diverged)."""
     chance = np.log(classes)
 
     def untrained(loss):
-        return not np.isfinite(loss) or abs(loss - chance) < within
+        return not np.isfinite(loss) or loss > chance - within
 
     return {
         base: [lr for lr, seeds in rates.items() if all(map(untrained, seeds.values()))]

@@ -42,9 +42,9 @@ TOLERANCE = 0.003
 """How far a live loss (cross-entropy, in nats) may lie from its own seed's committed loss, by chapter 8's rule.
 Fixed (commit ab56423) after a pilot on the committing machine and before the committed calibration's records
 were read: in the pilot, twelve rounding-level changes had moved RAdam's first-epoch training loss by at most
-0.0003, one of them its validation loss by 0.0009, and five real changes its training loss by at least 0.010.
-With op determinism the pilot's RAdam training losses are the calibration's; the calibration moved RAdam's
-validation loss by up to 0.0020."""
+0.0003 and five real changes by at least 0.010; in a first, abandoned start of the calibration one thread had
+moved its validation loss by 0.0009. With op determinism the calibration repeats those numbers; it moved
+RAdam's validation loss by up to 0.0020."""
 OWN_SEED_METRICS = ("train_loss", "val_loss")
 """The values chapter 8's rule judges, the losses, since rounding moves them continuously. An accuracy moves in
 steps of one image (1/1,000 of the validation images), a larger step than the rule's margin."""
