@@ -131,7 +131,8 @@ class Verdict:
             worst = max(self.checks, key=_reach)
             return (
                 f"The slice is not bit-identical to the committed records, as expected when the floating-point "
-                f"sums differ ({cpus}), and every value lies within {self.rule}; the closest to an edge is {worst.arm}'s "
+                f"sums differ ({cpus}), and every value lies within {self.rule}; the closest to an edge is "
+                f"{worst.arm}'s "
                 f"{worst.metric}, {worst.live:.4f} in [{worst.low:.4f}, {worst.high:.4f}]."
             )
         listed = "; ".join(

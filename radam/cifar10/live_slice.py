@@ -129,10 +129,10 @@ def run_slice(reference, data_dir=None, arm_changes=(), command="chapter 8 live 
     Retrains ``arms`` (by default :data:`SLICE_ARMS`), seed :data:`SLICE_SEED`, for :data:`SLICE_EPOCHS` epoch on
     the reference run's images, with its validation split, augmentation and batch size. The images are found on
     this machine by ``radam.cifar10.data.local_folder`` (never downloaded); from the full data set it takes the
-    subset's rows (:func:`radam.cifar10.live_check.select_subset`). TensorFlow's op determinism is on, so one machine repeats
-    the slice bit for bit (without it, two runs on one busy machine can differ in the last digits); it also
-    picks other kernels than a run without it, so the slice equals committed records only where they were
-    trained with ``--deterministic`` on the same machine.
+    subset's rows (:func:`radam.cifar10.live_check.select_subset`). TensorFlow's op determinism is on, so one
+    machine repeats the slice bit for bit (without it, two runs on one busy machine can differ in the last
+    digits); it also picks other kernels than a run without it, so the slice equals committed records only where
+    they were trained with ``--deterministic`` on the same machine.
     """
     problem = unsliceable(reference, arms)
     if problem:

@@ -1,5 +1,5 @@
 """The playground's explorer of the book's committed CIFAR-10 runs: arm, learning rate and seed, chosen among the
-runs saved in ``book/results`` (the reference run and the learning-rate sweep), redrawn without a kernel.
+runs saved in ``book/results`` (chapter 8's earlier run and its learning-rate sweep), redrawn without a kernel.
 
 The runs are grouped by base arm (the arm's name without the sweep's ``-lr...`` suffix, e.g. ``radam-lr0.003``
 is ``radam`` at 3e-3), learning rate and seed. The explorer is a :class:`radam.frames.FrameDashboard`: every
