@@ -164,3 +164,28 @@ def test_the_sweep_rule_needs_both_adam_and_the_control():
     assert [same[r].sign for r in sorted(same)] == [-1, -1, 0, 1, 1, 1]
     assert questions.sweep_rule(same, control) == ([1e-1], [1e-4], [3e-2])
     assert questions.sweep_rule({}, {}) == ([], [], [])
+
+
+def test_the_sweeps_state_says_how_far_it_is_and_its_verdict_only_when_it_has_one():
+    assert questions.sweep_state(84, 0) == (
+        "it is still being trained (0 of its 84 runs are in), and its rule gives no verdict before the control's "
+        "runs are in")
+    assert questions.sweep_state(84, 60, ([1e-2], [], [3e-2, 0.1])) == (
+        "it is still being trained (60 of its 84 runs are in); so far, by its rule, the paper's claim holds at "
+        "lr = 0.01 and fails at no rate, undecided at lr = 0.03, 0.1, all interim")
+    assert questions.sweep_state(84, 84, ([3e-3, 1e-2], [1e-4], [])) == (
+        "all 84 of its runs are in, and by its rule the paper's claim holds at lr = 0.003, 0.01 and fails at "
+        "lr = 0.0001; at the other rates it is neither")
+    assert questions.sweep_state(84, 84, ([], [], [])).endswith("holds at no rate and fails at no rate; at the "
+                                                             "other rates it is neither")
+
+
+@pytest.mark.parametrize("done, rule, message", [
+    (85, None, "done must lie between 0 and planned = 84, got 85"),
+    (-1, None, "done must lie between 0 and planned = 84, got -1"),
+    (84, None, "a complete sweep needs the rule's verdict (rule=None: the control has no interval)"),
+])
+def test_the_sweeps_state_refuses_counts_it_cannot_describe(done, rule, message):
+    with pytest.raises(ValueError) as error:
+        questions.sweep_state(84, done, rule)
+    assert str(error.value) == message

@@ -125,3 +125,28 @@ def sweep_rule(same, control):
         elif control[rate].sign == sign:
             (holds if sign > 0 else fails).append(rate)
     return holds, fails, undecided
+
+
+def sweep_state(planned, done, rule=None):
+    """What the sweep says so far, in one sentence without markup (chapter 8's intro and summary paste it): how
+    many of its ``planned`` runs are ``done``, and, with ``rule`` (``(holds, fails, undecided)`` from
+    :func:`sweep_rule`, or None while the control has no interval), where the paper's claim holds and fails.
+    Raises ValueError for counts that are not 0 <= done <= planned."""
+    if not 0 <= done <= planned:
+        raise ValueError(f"done must lie between 0 and planned = {planned}, got {done}")
+
+    def at(rates):
+        return f"at lr = {', '.join(f'{lr:g}' for lr in rates)}" if rates else "at no rate"
+
+    if done == planned:
+        if rule is None:
+            raise ValueError("a complete sweep needs the rule's verdict (rule=None: the control has no interval)")
+        holds, fails, _ = rule
+        return (f"all {planned} of its runs are in, and by its rule the paper's claim holds {at(holds)} and fails "
+                f"{at(fails)}; at the other rates it is neither")
+    head = f"it is still being trained ({done} of its {planned} runs are in)"
+    if rule is None:
+        return head + ", and its rule gives no verdict before the control's runs are in"
+    holds, fails, undecided = rule
+    return (head + f"; so far, by its rule, the paper's claim holds {at(holds)} and fails {at(fails)}"
+            + (f", undecided {at(undecided)}" if undecided else "") + ", all interim")
