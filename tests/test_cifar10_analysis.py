@@ -93,6 +93,20 @@ def test_rates_where_every_seed_stopped_learning_are_found_by_their_loss():
     assert analysis.untrained_rates({"a": {0.01: {0: 2.2927}}}) == {"a": [0.01]}
 
 
+def test_the_seeds_that_stopped_learning_are_counted_at_each_rate():
+    """Some seeds may stop learning at a rate where others learn: stopped_seeds names them, untrained_rates
+    only the rates where all did."""
+    nan = float("nan")
+    losses = {"adam": {0.003: {0: 1.55, 1: 1.57}, 0.01: {0: 1.97, 1: 2.3026, 2: 2.3030},
+                       0.1: {0: 2.49, 1: nan, 2: 2.3131}},
+              "radam": {0.01: {0: 1.87, 1: 1.93, 2: 2.2925}}}
+    assert analysis.stopped_seeds(losses) == {"adam": {0.003: [], 0.01: [1, 2], 0.1: [0, 1, 2]},
+                                              "radam": {0.01: []}}  # 2.2925 is below ln 10 - 0.01 = 2.29259
+    assert analysis.stopped_seeds(losses, within=0.02)["radam"] == {0.01: [2]}
+    assert analysis.stopped_seeds(losses, classes=20)["adam"] == {0.003: [], 0.01: [], 0.1: [1]}  # ln 20 - 0.01 = 2.986; NaN: diverged
+    assert analysis.untrained_rates(losses) == {"adam": [0.1], "radam": []}
+
+
 def curves_results(curves, epochs=6):
     """Results whose val_accuracy of arm, seed and epoch e is ``curves[arm][seed](e)``."""
     records = [{"arm": arm, "seed": seed, "epoch": e, "val_accuracy": curve(e)}

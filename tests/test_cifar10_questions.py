@@ -166,26 +166,47 @@ def test_the_sweep_rule_needs_both_adam_and_the_control():
     assert questions.sweep_rule({}, {}) == ([], [], [])
 
 
-def test_the_sweeps_state_says_how_far_it_is_and_its_verdict_only_when_it_has_one():
-    assert questions.sweep_state(84, 0) == (
-        "it is still being trained (0 of its 84 runs are in), and its rule gives no verdict before the control's "
-        "runs are in")
-    assert questions.sweep_state(84, 60, ([1e-2], [], [3e-2, 0.1])) == (
-        "it is still being trained (60 of its 84 runs are in); so far, by its rule, the paper's claim holds at "
-        "lr = 0.01 and fails at no rate, undecided at lr = 0.03, 0.1, all interim")
-    assert questions.sweep_state(84, 84, ([3e-3, 1e-2], [1e-4], [])) == (
-        "all 84 of its runs are in, and by its rule the paper's claim holds at lr = 0.003, 0.01 and fails at "
-        "lr = 0.0001; at the other rates it is neither")
-    assert questions.sweep_state(84, 84, ([], [], [])).endswith("holds at no rate and fails at no rate; at the "
-                                                             "other rates it is neither")
-
-
-@pytest.mark.parametrize("done, rule, message", [
-    (85, None, "done must lie between 0 and planned = 84, got 85"),
-    (-1, None, "done must lie between 0 and planned = 84, got -1"),
-    (84, None, "a complete sweep needs the rule's verdict (rule=None: the control has no interval)"),
-])
-def test_the_sweeps_state_refuses_counts_it_cannot_describe(done, rule, message):
+def test_the_sweeps_state_gives_the_rules_verdict():
+    assert questions.sweep_state(([3e-3, 1e-2], [1e-4], [])) == (
+        "by its rule the paper's claim holds at lr = 0.003, 0.01 and fails at lr = 0.0001; at its other rates it "
+        "is neither")
+    assert questions.sweep_state(([1e-2], [], [])) == (
+        "by its rule the paper's claim holds at lr = 0.01 and fails at no rate; at its other rates it is neither")
+    assert questions.sweep_state(([], [], [])) == (
+        "by its rule the paper's claim neither holds nor fails at any of its rates")
     with pytest.raises(ValueError) as error:
-        questions.sweep_state(84, done, rule)
-    assert str(error.value) == message
+        questions.sweep_state(([1e-2], [], [3e-2, 0.1]))
+    assert str(error.value) == "the summed-rate control has no interval at lr = 0.03, 0.1: the sweep is not complete"
+
+
+def test_interval_words_follow_the_interval():
+    """mean 0.1 +- t(0.975, 2) * sd / sqrt(3), sd = 0.01: 0.1 +- 0.0248; the end of the interval is in the words."""
+    ahead = stats.paired("radam", "adam", {0: 0.61, 1: 0.60, 2: 0.59}, {0: 0.5, 1: 0.5, 2: 0.5})
+    assert questions.interval_words(ahead, "Adam") == "ahead of Adam by 0.100 (95% interval 0.075 to 0.125)"
+    behind = stats.paired("radam", "adam", {0: 0.5, 1: 0.5, 2: 0.5}, {0: 0.61, 1: 0.60, 2: 0.59})
+    assert questions.interval_words(behind, "Adam") == "behind Adam by 0.100 (95% interval 0.075 to 0.125)"
+    level = stats.paired("radam", "adam", {0: 0.52, 1: 0.50, 2: 0.48}, {0: 0.5, 1: 0.5, 2: 0.49})
+    low, high = level.interval  # differences 0.02, 0, -0.01: mean 0.0033, sd 0.0153, -0.0346 to 0.0413
+    assert questions.interval_words(level, "the control") == (
+        f"within {high:.3f} of the control (95% interval {low:+.3f} to {high:+.3f})")
+    assert round(high, 3) == 0.041 and round(low, 3) == -0.035
+
+
+def test_the_followups_state_gives_its_verdict_by_the_sweeps_rule_once_complete():
+    ahead = stats.paired("radam", "adam", {0: 0.61, 1: 0.60, 2: 0.59}, {0: 0.5, 1: 0.5, 2: 0.5})
+    level = stats.paired("radam", "adam", {0: 0.52, 1: 0.50, 2: 0.48}, {0: 0.5, 1: 0.5, 2: 0.49})
+    behind = stats.paired("radam", "adam", {0: 0.5, 1: 0.5, 2: 0.5}, {0: 0.61, 1: 0.60, 2: 0.59})
+    assert questions.followup_state(0.01, 40, 12) == (
+        "a follow-up at lr = 0.01, on new seeds, is being trained (12 of its 40 runs complete)")
+    assert questions.followup_state(0.01, 40, 40, ahead, ahead) == (
+        "a follow-up at lr = 0.01, on 3 new seeds, puts RAdam ahead of Adam by 0.100 (95% interval 0.075 to "
+        "0.125) and ahead of the summed-rate control by 0.100 (95% interval 0.075 to 0.125), so by the same rule "
+        "the paper's claim holds there")
+    assert questions.followup_state(0.01, 40, 40, behind, behind).endswith("the paper's claim fails there")
+    assert questions.followup_state(0.01, 40, 40, ahead, level).endswith(
+        "so by the same rule the paper's claim neither holds nor fails there")
+    assert questions.followup_state(0.01, 40, 40, behind, level).endswith("neither holds nor fails there")
+    with pytest.raises(ValueError, match="done must lie between 0 and planned = 40, got 41"):
+        questions.followup_state(0.01, 40, 41)
+    with pytest.raises(ValueError, match=r"a complete follow-up needs RAdam's differences"):
+        questions.followup_state(0.01, 40, 40, ahead)

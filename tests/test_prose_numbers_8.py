@@ -192,7 +192,6 @@ def test_the_chapter_reads_a_readers_own_results_folder(tmp_path):
     own = load_book_results("long-run", folder=str(BOOK_RESULTS))
     own.drop([arm for arm in own.arms if arm.name not in ("adam", "adam-warmup", "radam")], own.settings["seeds"])
     own.save(str(tmp_path))
-    sweep_before = complete_runs("rate-sweep")  # a sweep still training may add runs while the page runs
     notebook = nbformat.read(CHAPTER, as_version=4)
     settings = next(cell for cell in notebook.cells if "\nRESULTS_DIR = None\n" in cell.source)
     settings.source = settings.source.replace("RESULTS_DIR = None", f"RESULTS_DIR = {str(tmp_path)!r}")
@@ -209,9 +208,7 @@ def test_the_chapter_reads_a_readers_own_results_folder(tmp_path):
     assert questions.answer(own, radam_adam).verdict("the validation endpoint") in printed
     assert "Not answerable from these results: the results hold 0 arms for 'radam-blog'" in printed
     assert "Not answerable from these results: the results hold 0 arms for 'sgd'" in printed
-    # the book's sweep, not the folder's: its runs so far
-    shown = re.search(r"All 84 of the sweep's runs are complete|Of the sweep's 84 runs, (\d+) are complete", printed)
-    assert shown and sweep_before <= int(shown.group(1) or 84) <= complete_runs("rate-sweep")
+    assert "All 84 of the sweep's runs are in." in printed  # the book's sweep, not the folder's
     assert re.search(
         r"The slice is (bit-identical to the committed records|not bit-identical .* every value lies within "
         r"[\d.]+ of its seed's committed value).* \(2 runs of 1 epoch retrained in \d+ s\.\)",
@@ -334,3 +331,87 @@ def test_the_intro_and_summary_say_where_the_sweep_stands_from_its_numbers():
     assert planned == 84 and complete_runs("rate-sweep") <= planned
     assert PROSE.count("{glue:text}`sweep_state`") == 2
     assert "still being trained" not in PROSE and "is being trained" not in PROSE
+    # and the follow-up's, beside it
+    assert PROSE.count("{glue:text}`sweep_state`, and {glue:text}`followup_state`") == 2
+
+
+def chapter_plan(*names):
+    """The chapter's code lines that assign ``names`` (NEW_SWEEP_SPECS, ...), run: {name: value}."""
+    code = "".join("".join(cell["source"]) for cell in CELLS if cell["cell_type"] == "code")
+    plan = {}
+    exec(re.search(r"NEW_SWEEP_SPECS = \{\n(?: {4}.*\n)+?\}\n", code).group(0), plan)
+    for name in names:
+        exec(re.search(rf"^{name}\b.* = .*$", code, re.M).group(0), plan)
+    return plan
+
+
+def test_the_followup_the_chapter_reads_is_the_one_the_results_readme_trains():
+    """The follow-up's two commands in book/results/README.md train the chapter's arms at FOLLOWUP_RATE (the
+    control at SWEEP_CONTROL times it) on FOLLOWUP_SEEDS, seeds the sweep did not use, with the sweep's other
+    options; the README plans the runs the chapter counts, and the prose's t quantile is the follow-up's."""
+    plan = chapter_plan("NEW_SWEEP_SEEDS, NEW_SWEEP_EPOCHS", "FOLLOWUP_RATE, FOLLOWUP_SEEDS")
+    readme = " ".join((BOOK_RESULTS / "README.md").read_text().split())
+    sweep_commands = re.findall(r"`(python -m radam\.cifar10 [^`]*--out book/results/rate-sweep)`", readme)
+    commands = re.findall(r"`(python -m radam\.cifar10 [^`]*--out book/results/rate-followup)`", readme)
+    assert len(commands) == 2, commands
+    control, main = commands
+
+    def option(command, name):
+        return re.search(rf"--{name} (.+?) --", command).group(1).split()
+
+    assert [float(lr) for lr in option(main, "learning-rates")] == [plan["FOLLOWUP_RATE"]]
+    assert [float(lr) for lr in option(control, "learning-rates")] == pytest.approx(
+        [questions.SWEEP_CONTROL * plan["FOLLOWUP_RATE"]], rel=1e-9)
+    assert not set(plan["FOLLOWUP_SEEDS"]) & set(plan["NEW_SWEEP_SEEDS"])
+
+    def without_rates_seeds_out(command):
+        return re.sub(r"--(learning-rates|seeds|out) \S+( [0-9][0-9.e-]*)*", "", command)
+
+    for command, sweep in zip((main, control), sweep_commands):
+        assert [int(seed) for seed in option(command, "seeds")] == plan["FOLLOWUP_SEEDS"]
+        assert without_rates_seeds_out(command) == without_rates_seeds_out(sweep)
+    planned = sum(int(n) for n in re.findall(r"--out book/results/rate-followup` \| \d+ of (\d+) runs", readme))
+    assert planned == (len(plan["NEW_SWEEP_SPECS"]) + 1) * len(plan["FOLLOWUP_SEEDS"])
+    assert f"$t_{{0.975,{len(plan['FOLLOWUP_SEEDS']) - 1}}} =$" in PROSE
+
+
+def test_what_the_sweep_says_is_what_its_runs_show():
+    """The claims "What the sweep says" types in words, recomputed from book/results/rate-sweep/: every arm
+    stopped learning at the rates it names and sat at chance; at the rate where the seeds split (the
+    follow-up's), Adam and the control stopped on some seeds and RAdam and the warmup on none; RAdam's
+    intervals against Adam where every run learned, at the split, and against the warmup everywhere hold
+    zero."""
+    from radam.cifar10 import analysis
+
+    plan = chapter_plan("NEW_SWEEP_RATES", "FOLLOWUP_RATE, FOLLOWUP_SEEDS")
+    sweep = load_book_results("rate-sweep", folder=str(BOOK_RESULTS))
+    names = {key: spec.split(":")[0] for key, spec in plan["NEW_SWEEP_SPECS"].items()}
+    ends = analysis.endpoint_sweep([sweep], list(names.values()))
+    stopped = analysis.stopped_seeds(analysis.endpoint_sweep([sweep], list(names.values()), "train_loss"))
+    adam, warmup, radam = names["adam"], names["adam-warmup"], names["radam"]
+    rates = plan["NEW_SWEEP_RATES"]
+
+    def count(name, rate):
+        return next(len(seeds) for lr, seeds in stopped[name].items() if math.isclose(lr, rate, rel_tol=1e-6))
+
+    runs = [(name, lr) for lr in rates for name in names.values()]
+    runs += [(adam, questions.SWEEP_CONTROL * lr) for lr in rates]
+
+    def rates_where(seeds_stopped):
+        """The sweep's rates where every run of every arm, the control's too, stopped on ``seeds_stopped`` seeds."""
+        return [lr for lr in rates if all(count(name, r) == seeds_stopped for name, r in runs
+                                          if r in (lr, questions.SWEEP_CONTROL * lr))]
+
+    all_stopped = rates_where(3)
+    assert "ends at one image in ten" in PROSE and all_stopped
+    assert all(abs(v - 0.1) < 0.01 for lr in all_stopped for name in names.values() for v in ends[name][lr].values())
+    split = plan["FOLLOWUP_RATE"]
+    assert split == min(lr for lr in rates if count(adam, lr) > 0)  # where adam began to stop learning
+    assert 0 < count(adam, split) < 3 and 0 < count(adam, questions.SWEEP_CONTROL * split) < 3
+    assert count(radam, split) == count(warmup, split) == 0
+    learned = rates_where(0)
+    same = questions.sweep_answers(sweep, radam, adam)
+    assert "RAdam's interval against Adam holds zero" in PROSE
+    assert all(same[lr].sign == 0 for lr in learned) and same[split].sign == 0
+    assert "**RAdam against the untuned warmup** holds zero at every rate" in PROSE
+    assert all(d.sign == 0 for d in questions.sweep_answers(sweep, radam, warmup).values())

@@ -109,8 +109,8 @@ def best_learning_rates(sweep):
     return out
 
 
-def untrained_rates(loss_sweep, classes=10, within=0.01):
-    """{base arm: the learning rates at which every seed ended with a training loss above ln(classes) - ``within``},
+def stopped_seeds(loss_sweep, classes=10, within=0.01):
+    """{base arm: {learning rate: the seeds (ascending) whose training loss ended above ln(classes) - ``within``}},
     ``loss_sweep`` being :func:`learning_rate_sweep` (or :func:`endpoint_sweep`) of ``train_loss``.
 
     A cross-entropy of ln(classes) is what a network that gives every class the same probability scores: a run
@@ -118,11 +118,20 @@ def untrained_rates(loss_sweep, classes=10, within=0.01):
     so has a run whose loss is not a number (it diverged)."""
     chance = np.log(classes)
 
-    def untrained(loss):
+    def stopped(loss):
         return not np.isfinite(loss) or loss > chance - within
 
     return {
-        base: [lr for lr, seeds in rates.items() if all(map(untrained, seeds.values()))]
+        base: {lr: sorted(seed for seed, loss in seeds.items() if stopped(loss)) for lr, seeds in rates.items()}
+        for base, rates in loss_sweep.items()
+    }
+
+
+def untrained_rates(loss_sweep, classes=10, within=0.01):
+    """{base arm: the learning rates at which every seed stopped learning} (:func:`stopped_seeds`)."""
+    stopped = stopped_seeds(loss_sweep, classes, within)
+    return {
+        base: [lr for lr, seeds in rates.items() if len(stopped[base][lr]) == len(seeds)]
         for base, rates in loss_sweep.items()
     }
 

@@ -127,26 +127,50 @@ def sweep_rule(same, control):
     return holds, fails, undecided
 
 
-def sweep_state(planned, done, rule=None):
-    """What the sweep says so far, in one sentence without markup (chapter 8's intro and summary paste it): how
-    many of its ``planned`` runs are ``done``, and, with ``rule`` (``(holds, fails, undecided)`` from
-    :func:`sweep_rule`, or None while the control has no interval), where the paper's claim holds and fails.
-    Raises ValueError for counts that are not 0 <= done <= planned."""
-    if not 0 <= done <= planned:
-        raise ValueError(f"done must lie between 0 and planned = {planned}, got {done}")
+def sweep_state(rule):
+    """The complete sweep's verdict in one phrase without markup (chapter 8's intro and summary paste it): where
+    the paper's claim holds and fails by ``rule``, the ``(holds, fails, undecided)`` of :func:`sweep_rule`.
+    Raises ValueError where a rate is undecided: the control lacks its interval there."""
+    holds, fails, undecided = rule
+    if undecided:
+        raise ValueError("the summed-rate control has no interval at lr = "
+                         + ", ".join(f"{lr:g}" for lr in undecided) + ": the sweep is not complete")
+    if not holds and not fails:
+        return "by its rule the paper's claim neither holds nor fails at any of its rates"
 
     def at(rates):
         return f"at lr = {', '.join(f'{lr:g}' for lr in rates)}" if rates else "at no rate"
 
-    if done == planned:
-        if rule is None:
-            raise ValueError("a complete sweep needs the rule's verdict (rule=None: the control has no interval)")
-        holds, fails, _ = rule
-        return (f"all {planned} of its runs are in, and by its rule the paper's claim holds {at(holds)} and fails "
-                f"{at(fails)}; at the other rates it is neither")
-    head = f"it is still being trained ({done} of its {planned} runs are in)"
-    if rule is None:
-        return head + ", and its rule gives no verdict before the control's runs are in"
-    holds, fails, undecided = rule
-    return (head + f"; so far, by its rule, the paper's claim holds {at(holds)} and fails {at(fails)}"
-            + (f", undecided {at(undecided)}" if undecided else "") + ", all interim")
+    return f"by its rule the paper's claim holds {at(holds)} and fails {at(fails)}; at its other rates it is neither"
+
+
+def interval_words(difference, against):
+    """``difference`` (a :class:`radam.cifar10.stats.PairedDifference` of RAdam's endpoint minus another's) in
+    words that follow its interval: "ahead of ``against`` by ...", "behind ... by ..." or, where the interval
+    holds zero, "within ... of ...", the farther end of the interval."""
+    low, high = difference.interval
+    level = f"{difference.confidence:.0%} interval"
+    if difference.sign > 0:
+        return f"ahead of {against} by {difference.mean:.3f} ({level} {low:.3f} to {high:.3f})"
+    if difference.sign < 0:
+        return f"behind {against} by {-difference.mean:.3f} ({level} {-high:.3f} to {-low:.3f})"
+    return f"within {max(-low, high):.3f} of {against} ({level} {low:+.3f} to {high:+.3f})"
+
+
+def followup_state(rate, planned, done, same=None, control=None):
+    """What the sweep's follow-up at one ``rate`` says, in one sentence without markup (chapter 8's intro and
+    summary paste it): how many of its ``planned`` runs are ``done`` and, once all are, RAdam against Adam
+    (``same``) and against the summed-rate control (``control``), both PairedDifferences at ``rate``, with the
+    verdict of :func:`sweep_rule` there. Raises ValueError for counts that are not 0 <= done <= planned, or a
+    complete follow-up without both differences."""
+    if not 0 <= done <= planned:
+        raise ValueError(f"done must lie between 0 and planned = {planned}, got {done}")
+    if done < planned:
+        return f"a follow-up at lr = {rate:g}, on new seeds, is being trained ({done} of its {planned} runs complete)"
+    if same is None or control is None:
+        raise ValueError("a complete follow-up needs RAdam's differences from Adam (same) and the control (control)")
+    holds, fails, _ = sweep_rule({rate: same}, {rate: control})
+    verdict = "holds" if holds else "fails" if fails else "neither holds nor fails"
+    return (f"a follow-up at lr = {rate:g}, on {same.n} new seeds, puts RAdam {interval_words(same, 'Adam')} and "
+            f"{interval_words(control, 'the summed-rate control')}, so by the same rule the paper's claim {verdict} "
+            "there")
