@@ -266,17 +266,24 @@ def test_committed_runs_explorer_refuses_what_it_cannot_show(tmp_path):
 
 @pytest.mark.source_tree  # reads book/results
 def test_the_book_s_committed_runs_feed_the_explorer():
-    """The chapter's explorer over the reference run and the learning-rate sweep, checked against Results.curves."""
+    """Chapter 9's explorer over chapter 8's sweep without its control, checked against Results.curves."""
     from radam.cifar10 import load_book_results
-    from radam.widgets.cifar10_runs import MEAN, committed_runs_explorer
+    from radam.widgets.cifar10_runs import MEAN, base_name, committed_runs_explorer
 
-    book = str(Path(__file__).resolve().parents[1] / "book" / "results")
-    reference, sweep = load_book_results("reference", book), load_book_results("lr-sweep", book)
-    explorer = committed_runs_explorer([reference, sweep], static=False)
-    assert explorer.arms == ("adam", "adam-warmup", "radam")
-    assert explorer.rates == sorted({arm.learning_rate for arm in sweep.arms} | {1e-3})
-    np.testing.assert_allclose(explorer.curve("radam", 1e-3, MEAN)[1], reference.curves()["radam"][1].mean(axis=0))
-    np.testing.assert_allclose(explorer.curve("adam-warmup", 1e-2, 1)[1], sweep.curves()["adam-warmup-lr0.01"][1][1])
+    sweep = load_book_results("rate-sweep", str(Path(__file__).resolve().parents[1] / "book" / "results"))
+    arms = ("adam-b0.99", "adam-warmup-b0.99", "radam-b0.99")
+    with pytest.raises(ValueError, match="no seed was run for every arm"):  # the control: Adam at 0.9 x each rate
+        committed_runs_explorer([sweep], arms, static=False)
+    rates = {arm.learning_rate for arm in sweep.arms if base_name(arm.name) == "radam-b0.99"}
+    sweep.drop([arm for arm in sweep.arms if arm.learning_rate not in rates], sweep.settings["seeds"])
+    explorer = committed_runs_explorer([sweep], arms, static=False)
+    assert explorer.arms == arms and explorer.rates == sorted(rates) and len(rates) == 7
+    assert explorer.seeds == [0, 1, 2]
+    curves = sweep.curves()
+    np.testing.assert_allclose(explorer.curve("radam-b0.99", 1e-3, MEAN)[1],
+                               curves["radam-b0.99-lr0.001"][1].mean(axis=0))
+    np.testing.assert_allclose(explorer.curve("adam-warmup-b0.99", 1e-2, 1)[1],
+                               curves["adam-warmup-b0.99-lr0.01"][1][1])
 
 
 def test_the_live_app_uses_chapter_8s_colours_and_short_readouts(tmp_path):

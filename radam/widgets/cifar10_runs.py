@@ -1,5 +1,5 @@
 """The playground's explorer of the book's committed CIFAR-10 runs: arm, learning rate and seed, chosen among the
-runs saved in ``book/results`` (chapter 8's earlier run and its learning-rate sweep), redrawn without a kernel.
+runs saved in ``book/results`` (chapter 9 shows chapter 8's sweep of the rate), redrawn without a kernel.
 
 The runs are grouped by base arm (the arm's name without the sweep's ``-lr...`` suffix, e.g. ``radam-lr0.003``
 is ``radam`` at 3e-3), learning rate and seed. The explorer is a :class:`radam.frames.FrameDashboard`: every
@@ -163,6 +163,6 @@ class CommittedRunsExplorer:
 
 def committed_runs_explorer(results, arms=("adam", "adam-warmup", "radam"), metric="val_accuracy", static=None):
     """The explorer of committed CIFAR-10 runs (a :class:`CommittedRunsExplorer`) over ``results``, a list of
-    :class:`radam.cifar10.Results` (e.g. the book's reference run and learning-rate sweep). ``static``: frames
+    :class:`radam.cifar10.Results` (e.g. the book's sweep of the rate). ``static``: frames
     (True), live widgets (False) or, by default, frames where ipywidgets can show them."""
     return CommittedRunsExplorer(results, arms, metric, static=static)
