@@ -415,3 +415,17 @@ def test_what_the_sweep_says_is_what_its_runs_show():
     assert all(same[lr].sign == 0 for lr in learned) and same[split].sign == 0
     assert "**RAdam against the untuned warmup** holds zero at every rate" in PROSE
     assert all(d.sign == 0 for d in questions.sweep_answers(sweep, radam, warmup).values())
+    # "and never the other way round": RAdam did not stop where Adam learned
+    assert "never the other way round" in PROSE and count(radam, split) == 0
+    # "the arms do begin to part" at Adam's last rate where every seed learned: Adam falls, the warmups barely move
+    top = max(lr for lr in learned if count(adam, lr) == 0)
+    below = max(lr for lr in rates if lr < top)
+
+    def mean(name, rate):
+        return sum(ends[name][rate].values()) / len(ends[name][rate])
+
+    assert "Adam's endpoint falls from" in PROSE and "barely move" in PROSE
+    assert mean(adam, below) - mean(adam, top) > 0.05
+    assert all(abs(mean(name, below) - mean(name, top)) < 0.01 for name in (warmup, radam))
+    # "and all of them stop" at the highest rate, however the warmups change the first epoch
+    assert "and all of them stop" in PROSE and max(rates) in all_stopped

@@ -185,3 +185,18 @@ def test_holm_by_hand():
         stats.holm([1.5])
     with pytest.raises(ValueError, match=r"^level must be in \(0, 1\), got 0$"):
         stats.holm([0.1], level=0)
+
+
+@pytest.mark.parametrize("wins, losses", [(2, 0), (0, 2), (7, 0), (7, 1), (3, 3), (1, 9), (0, 0), (12, 4)])
+def test_the_sign_test_is_scipys_exact_binomial_test(wins, losses, scipy_stats):
+    expected = scipy_stats.binomtest(wins, wins + losses, 0.5).pvalue if wins + losses else 1.0
+    assert stats.sign_test(wins, losses) == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_sign_test_by_hand():
+    assert stats.sign_test(2, 0) == 0.5  # two pairs, both one way: 2 * (1/2)^2
+    assert stats.sign_test(7, 0) == pytest.approx(2 / 2**7)
+    assert stats.sign_test(3, 3) == 1.0
+    for bad in ((-1, 2), (1.0, 2), (2, None)):
+        with pytest.raises(ValueError, match=r"wins and losses must be whole numbers >= 0"):
+            stats.sign_test(*bad)

@@ -157,20 +157,21 @@ def interval_words(difference, against):
     return f"within {max(-low, high):.3f} of {against} ({level} {low:+.3f} to {high:+.3f})"
 
 
-def followup_state(rate, planned, done, same=None, control=None):
+def followup_state(rate, planned, done, same=None, control=None, warmup=None):
     """What the sweep's follow-up at one ``rate`` says, in one sentence without markup (chapter 8's intro and
     summary paste it): how many of its ``planned`` runs are ``done`` and, once all are, RAdam against Adam
-    (``same``) and against the summed-rate control (``control``), both PairedDifferences at ``rate``, with the
-    verdict of :func:`sweep_rule` there. Raises ValueError for counts that are not 0 <= done <= planned, or a
-    complete follow-up without both differences."""
+    (``same``), against the summed-rate control (``control``) with the verdict of :func:`sweep_rule` there, and
+    against the untuned warmup (``warmup``), each a PairedDifference at ``rate``. Raises ValueError for counts
+    that are not 0 <= done <= planned, or a complete follow-up without the three differences."""
     if not 0 <= done <= planned:
         raise ValueError(f"done must lie between 0 and planned = {planned}, got {done}")
     if done < planned:
         return f"a follow-up at lr = {rate:g}, on new seeds, is being trained ({done} of its {planned} runs complete)"
-    if same is None or control is None:
-        raise ValueError("a complete follow-up needs RAdam's differences from Adam (same) and the control (control)")
+    if same is None or control is None or warmup is None:
+        raise ValueError("a complete follow-up needs RAdam's differences from Adam (same), the control (control) "
+                         "and the untuned warmup (warmup)")
     holds, fails, _ = sweep_rule({rate: same}, {rate: control})
     verdict = "holds" if holds else "fails" if fails else "neither holds nor fails"
     return (f"a follow-up at lr = {rate:g}, on {same.n} new seeds, puts RAdam {interval_words(same, 'Adam')} and "
-            f"{interval_words(control, 'the summed-rate control')}, so by the same rule the paper's claim {verdict} "
-            "there")
+            f"{interval_words(control, 'the summed-rate control')} (so by the sweep's rule the paper's claim "
+            f"{verdict} at this rate), and {interval_words(warmup, 'the untuned warmup')}")

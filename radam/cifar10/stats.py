@@ -216,3 +216,14 @@ def clopper_pearson_upper(k, n, confidence=CONFIDENCE):
         at_most_k = sum(math.comb(n, i) * rate**i * (1 - rate) ** (n - i) for i in range(k + 1))
         low, high = (rate, high) if at_most_k > 1 - confidence else (low, rate)
     return high
+
+
+def sign_test(wins, losses):
+    """The two-sided p of the exact sign test (McNemar's exact test for paired yes/no outcomes): of the pairs
+    whose two outcomes differ, ``wins`` went one way and ``losses`` the other; p is the chance, if each way were
+    equally likely, of a split at least as uneven. 1 when no pair differs."""
+    if not (isinstance(wins, int) and isinstance(losses, int) and wins >= 0 and losses >= 0):
+        raise ValueError(f"wins and losses must be whole numbers >= 0, got wins={wins!r}, losses={losses!r}")
+    n, fewer = wins + losses, min(wins, losses)
+    tail = sum(math.comb(n, i) for i in range(fewer + 1)) / 2**n
+    return min(1.0, 2.0 * tail)
