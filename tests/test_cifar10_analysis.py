@@ -79,32 +79,26 @@ def test_provenance_rows_name_every_command_and_its_commits():
         "4,482 training, 1,000 validation (held out of the training images) and 1,017 test images (digest d)")
 
 
-def test_rates_where_every_seed_stopped_learning_are_found_by_their_loss():
+def test_the_seeds_that_stopped_learning_are_found_by_their_loss():
+    """A run stopped learning where its training loss ends above ln(classes) - within, or is not a number (it
+    diverged); some seeds may stop at a rate where others learn."""
     r = results({"adam-lr0.01": [2.3031, 2.3040, None], "adam-lr0.001": [0.9, 2.3030, None], "radam": [0.8, 0.7, None]})
     for record in r.records:  # the values given above become the training losses of the last epoch
         record["train_loss"] = record["val_accuracy"]
     losses = analysis.learning_rate_sweep([r], ["adam", "radam"], metric="train_loss")
     assert losses["adam"] == {0.001: {0: 0.9, 1: 2.3030}, 0.01: {0: 2.3031, 1: 2.3040}}
-    assert analysis.untrained_rates(losses) == {"adam": [0.01], "radam": []}  # 0.001: one seed learned
-    assert analysis.untrained_rates(losses, within=1e-4) == {"adam": [0.01], "radam": []}  # both above ln 10
-    assert analysis.untrained_rates({"a": {0.1: {0: 1.0986}}}, classes=3) == {"a": [0.1]}
+    assert analysis.stopped_seeds(losses) == {"adam": {0.001: [1], 0.01: [0, 1]}, "radam": {0.001: []}}
+    assert analysis.stopped_seeds(losses, within=1e-4)["adam"] == {0.001: [1], 0.01: [0, 1]}  # above ln 10
+    assert analysis.stopped_seeds({"a": {0.1: {0: 1.0986}}}, classes=3) == {"a": {0.1: [0]}}
     # above ln 10 is worse than a uniform guess: stopped too; below it by more than `within` is learning
-    assert analysis.untrained_rates({"a": {0.1: {0: 2.49, 1: 2.3131}, 0.01: {0: 2.2925}}}) == {"a": [0.1]}
-    assert analysis.untrained_rates({"a": {0.01: {0: 2.2927}}}) == {"a": [0.01]}
-
-
-def test_the_seeds_that_stopped_learning_are_counted_at_each_rate():
-    """Some seeds may stop learning at a rate where others learn: stopped_seeds names them, untrained_rates
-    only the rates where all did."""
+    assert analysis.stopped_seeds({"a": {0.1: {0: 2.49, 1: 2.3131}, 0.01: {0: 2.2925}}}) == {"a": {0.1: [0, 1],
+                                                                                               0.01: []}}
+    assert analysis.stopped_seeds({"a": {0.01: {0: 2.2927}}}) == {"a": {0.01: [0]}}  # ln 10 - 0.01 = 2.29259
     nan = float("nan")
-    losses = {"adam": {0.003: {0: 1.55, 1: 1.57}, 0.01: {0: 1.97, 1: 2.3026, 2: 2.3030},
-                       0.1: {0: 2.49, 1: nan, 2: 2.3131}},
+    losses = {"adam": {0.003: {0: 1.55, 1: 1.57}, 0.1: {0: 2.49, 1: nan, 2: 2.3131}},
               "radam": {0.01: {0: 1.87, 1: 1.93, 2: 2.2925}}}
-    assert analysis.stopped_seeds(losses) == {"adam": {0.003: [], 0.01: [1, 2], 0.1: [0, 1, 2]},
-                                              "radam": {0.01: []}}  # 2.2925 is below ln 10 - 0.01 = 2.29259
     assert analysis.stopped_seeds(losses, within=0.02)["radam"] == {0.01: [2]}
-    assert analysis.stopped_seeds(losses, classes=20)["adam"] == {0.003: [], 0.01: [], 0.1: [1]}  # ln 20 - 0.01 = 2.986; NaN: diverged
-    assert analysis.untrained_rates(losses) == {"adam": [0.1], "radam": []}
+    assert analysis.stopped_seeds(losses, classes=20)["adam"] == {0.003: [], 0.1: [1]}  # ln 20 - 0.01 = 2.986
 
 
 def curves_results(curves, epochs=6):
@@ -134,7 +128,7 @@ def test_the_endpoint_sweep_averages_the_last_epochs_and_pairs_rates():
 
 
 def test_a_rate_where_a_shared_seed_diverged_gets_no_interval():
-    """A diverged run's endpoint is not a number: its rate is left out (untrained_rates names it) while the
+    """A diverged run's endpoint is not a number: its rate is left out (stopped_seeds names it) while the
     other rates keep their intervals; a NaN on a seed that only one arm has does not matter."""
     nan = float("nan")
     sweep = {"radam": {0.01: {0: 0.6, 1: 0.62}, 0.1: {0: nan, 1: 0.5}, 0.03: {0: 0.6, 1: 0.61, 2: nan}},
@@ -142,7 +136,7 @@ def test_a_rate_where_a_shared_seed_diverged_gets_no_interval():
     found = analysis.paired_at_rates(sweep, "radam", "adam")
     assert sorted(found) == [0.01, 0.03]
     assert found[0.03].seeds == (0, 1) and found[0.01].differences == pytest.approx((0.1, 0.12))
-    assert analysis.untrained_rates({"radam": {0.1: {0: nan}}}) == {"radam": [0.1]}
+    assert analysis.stopped_seeds({"radam": {0.1: {0: nan}}}) == {"radam": {0.1: [0]}}
 
 
 def test_the_epoch_to_epoch_change_is_the_mean_jump_of_each_complete_run():

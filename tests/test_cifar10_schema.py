@@ -160,11 +160,11 @@ def test_a_diverged_loss_is_written_as_null_with_a_flag(tmp_path):
     assert "diverged" in (tmp_path / "results.csv").read_text().splitlines()[0]
 
 
-def test_a_diverged_rate_is_never_the_best_and_counts_as_untrained():
+def test_a_diverged_rate_is_never_the_best_and_its_run_counts_as_stopped():
     sweep = {"adam": {1e-3: {0: 0.5, 1: 0.6}, 1e39: {0: math.nan, 1: 0.1}}}
     assert analysis.best_learning_rates(sweep) == {"adam": (1e-3, 0.55)}
     losses = {"adam": {1e-3: {0: 1.0, 1: 1.1}, 1e39: {0: math.nan, 1: math.log(10)}}}
-    assert analysis.untrained_rates(losses) == {"adam": [1e39]}
+    assert analysis.stopped_seeds(losses) == {"adam": {1e-3: [], 1e39: [0, 1]}}
 
 
 def test_an_arm_whose_rate_float32_cannot_hold_is_refused():

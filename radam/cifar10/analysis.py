@@ -62,7 +62,7 @@ def paired_at_rates(sweep, a, b, rate_of_b=None):
     """{learning rate: :class:`radam.cifar10.stats.PairedDifference` of base arm ``a`` at that rate minus
     base arm ``b`` at ``rate_of_b(rate)`` (the same rate by default)} for every rate of ``a`` where ``b`` has
     that rate (to a relative 1e-6) and the two share at least two seeds. A rate where a shared seed's value is
-    not a number (a run that diverged) gets no interval: :func:`untrained_rates` names it instead."""
+    not a number (a run that diverged) gets no interval: :func:`stopped_seeds` names it instead."""
     out = {}
     for lr, values_a in sweep[a].items():
         target = lr if rate_of_b is None else rate_of_b(lr)
@@ -123,15 +123,6 @@ def stopped_seeds(loss_sweep, classes=10, within=0.01):
 
     return {
         base: {lr: sorted(seed for seed, loss in seeds.items() if stopped(loss)) for lr, seeds in rates.items()}
-        for base, rates in loss_sweep.items()
-    }
-
-
-def untrained_rates(loss_sweep, classes=10, within=0.01):
-    """{base arm: the learning rates at which every seed stopped learning} (:func:`stopped_seeds`)."""
-    stopped = stopped_seeds(loss_sweep, classes, within)
-    return {
-        base: [lr for lr, seeds in rates.items() if len(stopped[base][lr]) == len(seeds)]
         for base, rates in loss_sweep.items()
     }
 
