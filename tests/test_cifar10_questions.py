@@ -200,9 +200,9 @@ def test_the_followups_state_gives_its_verdict_by_the_sweeps_rule_once_complete(
         "a follow-up at lr = 0.01, on new seeds, is being trained (12 of its 40 runs complete)")
     assert questions.followup_state(0.01, 40, 40, ahead, ahead, level) == (
         "a follow-up at lr = 0.01, on 3 new seeds, puts RAdam ahead of Adam by 0.100 (95% interval 0.075 to "
-        "0.125) and ahead of the summed-rate control by 0.100 (95% interval 0.075 to 0.125) (so by the sweep's "
-        "rule the paper's claim holds at this rate), and within 0.041 of the untuned warmup (95% interval -0.035 "
-        "to +0.041)")
+        "0.125) and ahead of the summed-rate control by 0.100 (95% interval 0.075 to 0.125), so by the sweep's "
+        "rule the paper's claim holds at this rate; and RAdam is within 0.041 of the untuned warmup (95% interval "
+        "-0.035 to +0.041)")
     assert "the paper's claim fails at this rate" in questions.followup_state(0.01, 40, 40, behind, behind, level)
     assert "the paper's claim neither holds nor fails at this rate" in questions.followup_state(
         0.01, 40, 40, ahead, level, ahead)

@@ -173,5 +173,5 @@ def followup_state(rate, planned, done, same=None, control=None, warmup=None):
     holds, fails, _ = sweep_rule({rate: same}, {rate: control})
     verdict = "holds" if holds else "fails" if fails else "neither holds nor fails"
     return (f"a follow-up at lr = {rate:g}, on {same.n} new seeds, puts RAdam {interval_words(same, 'Adam')} and "
-            f"{interval_words(control, 'the summed-rate control')} (so by the sweep's rule the paper's claim "
-            f"{verdict} at this rate), and {interval_words(warmup, 'the untuned warmup')}")
+            f"{interval_words(control, 'the summed-rate control')}, so by the sweep's rule the paper's claim "
+            f"{verdict} at this rate; and RAdam is {interval_words(warmup, 'the untuned warmup')}")
