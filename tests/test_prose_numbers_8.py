@@ -429,3 +429,28 @@ def test_what_the_sweep_says_is_what_its_runs_show():
     assert all(abs(mean(name, below) - mean(name, top)) < 0.01 for name in (warmup, radam))
     # "and all of them stop" at the highest rate, however the warmups change the first epoch
     assert "and all of them stop" in PROSE and max(rates) in all_stopped
+
+
+def test_what_the_followup_says_is_what_its_runs_show():
+    """The follow-up's paragraph in words, recomputed from book/results/rate-followup/: RAdam ahead of Adam and of
+    the control (the claim holds there), the untuned warmup ahead of Adam too, RAdam and the warmup not told
+    apart; Adam stopped on some new seeds, RAdam and the warmup on none."""
+    from radam.cifar10 import analysis
+
+    plan = chapter_plan("FOLLOWUP_RATE, FOLLOWUP_SEEDS")
+    followup = load_book_results("rate-followup", folder=str(BOOK_RESULTS))
+    names = {key: spec.split(":")[0] for key, spec in plan["NEW_SWEEP_SPECS"].items()}
+    adam, warmup, radam = names["adam"], names["adam-warmup"], names["radam"]
+    rate = plan["FOLLOWUP_RATE"]
+
+    def at(a, b, control=None):
+        return questions.sweep_answers(followup, a, b, control=control)[rate]
+
+    assert {run["seed"] for run in followup.runs} == set(plan["FOLLOWUP_SEEDS"])
+    assert "so the paper's claim holds at this rate" in PROSE
+    assert at(radam, adam).sign == 1 and at(radam, adam, questions.SWEEP_CONTROL).sign == 1
+    assert "The untuned warmup is ahead of Adam too" in PROSE and at(warmup, adam).sign == 1
+    assert "**A warmup does as well.**" in PROSE and at(radam, warmup).sign == 0
+    assert "RAdam and the untuned warmup both tolerate what Adam does not" in PROSE
+    stopped = analysis.stopped_seeds(analysis.endpoint_sweep([followup], [adam, warmup, radam], "train_loss"))
+    assert stopped[adam][rate] and not stopped[warmup][rate] and not stopped[radam][rate]

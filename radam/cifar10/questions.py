@@ -145,7 +145,7 @@ def sweep_state(rule):
 
 
 def interval_words(difference, against):
-    """``difference`` (a :class:`radam.cifar10.stats.PairedDifference` of RAdam's endpoint minus another's) in
+    """``difference`` (a :class:`radam.cifar10.stats.PairedDifference` of one arm's endpoint minus another's) in
     words that follow its interval: "ahead of ``against`` by ...", "behind ... by ..." or, where the interval
     holds zero, "within ... of ...", the farther end of the interval."""
     low, high = difference.interval
@@ -157,19 +157,11 @@ def interval_words(difference, against):
     return f"within {max(-low, high):.3f} of {against} ({level} {low:+.3f} to {high:+.3f})"
 
 
-def followup_state(rate, planned, done, same=None, control=None, warmup=None):
-    """What the sweep's follow-up at one ``rate`` says, in one sentence without markup (chapter 8's intro and
-    summary paste it): how many of its ``planned`` runs are ``done`` and, once all are, RAdam against Adam
-    (``same``), against the summed-rate control (``control``) with the verdict of :func:`sweep_rule` there, and
-    against the untuned warmup (``warmup``), each a PairedDifference at ``rate``. Raises ValueError for counts
-    that are not 0 <= done <= planned, or a complete follow-up without the three differences."""
-    if not 0 <= done <= planned:
-        raise ValueError(f"done must lie between 0 and planned = {planned}, got {done}")
-    if done < planned:
-        return f"a follow-up at lr = {rate:g}, on new seeds, is being trained ({done} of its {planned} runs complete)"
-    if same is None or control is None or warmup is None:
-        raise ValueError("a complete follow-up needs RAdam's differences from Adam (same), the control (control) "
-                         "and the untuned warmup (warmup)")
+def followup_state(rate, same, control, warmup):
+    """What the sweep's follow-up at one ``rate`` found, in one sentence without markup (chapter 8's intro and
+    summary paste it): RAdam against Adam (``same``), against the summed-rate control (``control``) with the
+    verdict of :func:`sweep_rule` there, and against the untuned warmup (``warmup``), each a PairedDifference at
+    ``rate`` over the follow-up's seeds."""
     holds, fails, _ = sweep_rule({rate: same}, {rate: control})
     verdict = "holds" if holds else "fails" if fails else "neither holds nor fails"
     return (f"a follow-up at lr = {rate:g}, on {same.n} new seeds, puts RAdam {interval_words(same, 'Adam')} and "
