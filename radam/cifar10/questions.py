@@ -127,43 +127,46 @@ def sweep_rule(same, control):
     return holds, fails, undecided
 
 
-def sweep_state(rule):
+def sweep_state(rule, seeds):
     """The complete sweep's verdict in one phrase without markup (chapter 8's intro and summary paste it): where
-    the paper's claim holds and fails by ``rule``, the ``(holds, fails, undecided)`` of :func:`sweep_rule`.
-    Raises ValueError where a rate is undecided: the control lacks its interval there."""
+    the paper's claim holds and fails by ``rule``, the ``(holds, fails, undecided)`` of :func:`sweep_rule`, on
+    ``seeds`` seeds a rate. Raises ValueError where a rate is undecided: the control lacks its interval there."""
     holds, fails, undecided = rule
     if undecided:
         raise ValueError("the summed-rate control has no interval at lr = "
                          + ", ".join(f"{lr:g}" for lr in undecided) + ": the sweep is not complete")
     if not holds and not fails:
-        return "by its rule the paper's claim neither holds nor fails at any of its rates"
+        return f"on {seeds} seeds a rate, by its rule the paper's claim neither holds nor fails at any of its rates"
 
     def at(rates):
         return f"at lr = {', '.join(f'{lr:g}' for lr in rates)}" if rates else "at no rate"
 
-    return f"by its rule the paper's claim holds {at(holds)} and fails {at(fails)}; at its other rates it is neither"
+    return (f"on {seeds} seeds a rate, by its rule the paper's claim holds {at(holds)} and fails {at(fails)}; at its "
+            "other rates it is neither")
 
 
 def interval_words(difference, against):
     """``difference`` (a :class:`radam.cifar10.stats.PairedDifference` of one arm's endpoint minus another's) in
     words that follow its interval: "ahead of ``against`` by ...", "behind ... by ..." or, where the interval
-    holds zero, "within ... of ...", the farther end of the interval."""
+    holds zero, "not told apart from ...", with its mean and both ends."""
     low, high = difference.interval
     level = f"{difference.confidence:.0%} interval"
     if difference.sign > 0:
         return f"ahead of {against} by {difference.mean:.3f} ({level} {low:.3f} to {high:.3f})"
     if difference.sign < 0:
         return f"behind {against} by {-difference.mean:.3f} ({level} {-high:.3f} to {-low:.3f})"
-    return f"within {max(-low, high):.3f} of {against} ({level} {low:+.3f} to {high:+.3f})"
+    return f"not told apart from {against} ({difference.mean:+.3f}, {level} {low:+.3f} to {high:+.3f})"
 
 
-def followup_state(rate, same, control, warmup):
+def followup_state(rate, same, control, warmup_adam, warmup):
     """What the sweep's follow-up at one ``rate`` found, in one sentence without markup (chapter 8's intro and
-    summary paste it): RAdam against Adam (``same``), against the summed-rate control (``control``) with the
-    verdict of :func:`sweep_rule` there, and against the untuned warmup (``warmup``), each a PairedDifference at
-    ``rate`` over the follow-up's seeds."""
+    summary paste it): RAdam against Adam (``same``) and against the summed-rate control (``control``) with the
+    verdict of :func:`sweep_rule` there, the untuned warmup against Adam (``warmup_adam``) and RAdam against the
+    untuned warmup (``warmup``), each a PairedDifference at ``rate`` over the follow-up's seeds."""
     holds, fails, _ = sweep_rule({rate: same}, {rate: control})
-    verdict = "holds" if holds else "fails" if fails else "neither holds nor fails"
-    return (f"a follow-up at lr = {rate:g}, on {same.n} new seeds, puts RAdam {interval_words(same, 'Adam')} and "
-            f"{interval_words(control, 'the summed-rate control')}, so by the sweep's rule the paper's claim "
-            f"{verdict} at this rate; and RAdam is {interval_words(warmup, 'the untuned warmup')}")
+    verdict = ("RAdam tolerates this rate better than Adam" if holds else
+               "RAdam tolerates this rate worse than Adam" if fails else "it gives no verdict at this rate")
+    return (f"a follow-up on {same.n} new seeds at lr = {rate:g}, a rate chosen after the sweep, puts RAdam "
+            f"{interval_words(same, 'Adam')} and {interval_words(control, 'the summed-rate control')}, so by the "
+            f"sweep's rule {verdict}; Adam with the untuned warmup is {interval_words(warmup_adam, 'Adam')}, and "
+            f"RAdam is {interval_words(warmup, 'the untuned warmup')}")
