@@ -186,3 +186,12 @@ def test_the_epoch_to_epoch_change_from_its_default_first_epoch_to_the_last():
     diverged = curves_results({"a": {0: lambda e: 0.5}})
     diverged.records[3]["val_accuracy"] = None
     assert math.isnan(analysis.epoch_to_epoch_change(diverged, "a")[0])
+
+
+def test_a_value_is_found_at_a_rate_computed_from_another():
+    """0.9 * 0.01 is 0.009000000000000001, not the 0.009 an arm's name holds: at_rate matches to a relative 1e-6."""
+    by_rate = {0.009: "control", 0.01: "adam"}
+    assert 0.9 * 0.01 not in by_rate
+    assert analysis.at_rate(by_rate, 0.9 * 0.01) == "control" and analysis.at_rate(by_rate, 1e-2) == "adam"
+    assert analysis.at_rate(by_rate, 0.0090001) is None  # 1.1e-5 apart, relative
+    assert analysis.at_rate({}, 0.01) is None

@@ -392,7 +392,7 @@ def test_what_the_sweep_says_is_what_its_runs_show():
     rates = plan["NEW_SWEEP_RATES"]
 
     def count(name, rate):
-        return next(len(seeds) for lr, seeds in stopped[name].items() if math.isclose(lr, rate, rel_tol=1e-6))
+        return len(analysis.at_rate(stopped[name], rate))
 
     runs = [(name, lr) for lr in rates for name in names.values()]
     runs += [(adam, questions.SWEEP_CONTROL * lr) for lr in rates]
@@ -457,8 +457,7 @@ def test_what_the_followup_says_is_what_its_runs_show():
     assert "differences of RAdam minus Adam are positive" in PROSE and min(at(radam, adam).differences) > 0
     stopped = analysis.stopped_seeds(analysis.endpoint_sweep([followup], [adam, warmup, radam], "train_loss"))
     seeds = len(plan["FOLLOWUP_SEEDS"])
-    stopped[adam][control * rate] = next(found for lr, found in stopped[adam].items()
-                                         if math.isclose(lr, control * rate, rel_tol=1e-6))
+    stopped[adam][control * rate] = analysis.at_rate(stopped[adam], control * rate)
     assert "RAdam and the untuned warmup learned on every new seed" in PROSE
     assert not stopped[warmup][rate] and not stopped[radam][rate]
     assert "and the control on none" in PROSE and len(stopped[adam][control * rate]) == seeds

@@ -58,6 +58,13 @@ def endpoint_sweep(results_list, bases, metric="val_accuracy", last=stats.LAST_E
     return {base: dict(sorted(rates.items())) for base, rates in sweep.items()}
 
 
+def at_rate(by_rate, rate):
+    """The value of ``by_rate`` ({learning rate: value}) at ``rate``, matched to a relative 1e-6 (a rate computed
+    as 0.9 * 0.01 is the arm named ``-lr0.009``); None where it has no such rate."""
+    found = [value for lr, value in by_rate.items() if np.isclose(lr, rate, rtol=1e-6, atol=0.0)]
+    return found[0] if found else None
+
+
 def paired_at_rates(sweep, a, b, rate_of_b=None):
     """{learning rate: :class:`radam.cifar10.stats.PairedDifference` of base arm ``a`` at that rate minus
     base arm ``b`` at ``rate_of_b(rate)`` (the same rate by default)} for every rate of ``a`` where ``b`` has
@@ -66,14 +73,14 @@ def paired_at_rates(sweep, a, b, rate_of_b=None):
     out = {}
     for lr, values_a in sweep[a].items():
         target = lr if rate_of_b is None else rate_of_b(lr)
-        match = [rate for rate in sweep[b] if np.isclose(rate, target, rtol=1e-6, atol=0.0)]
-        if not match:
+        match = at_rate({rate: rate for rate in sweep[b]}, target)
+        if match is None:
             continue
-        values_b = sweep[b][match[0]]
+        values_b = sweep[b][match]
         shared = set(values_a) & set(values_b)
         finite = all(np.isfinite(values_a[s]) and np.isfinite(values_b[s]) for s in shared)
         if len(shared) >= 2 and finite:
-            out[lr] = stats.paired(f"{a} at {lr:g}", f"{b} at {match[0]:g}", values_a, values_b)
+            out[lr] = stats.paired(f"{a} at {lr:g}", f"{b} at {match:g}", values_a, values_b)
     return out
 
 
